@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EVE-style JSON (Suricata's eve.json conventions): one object a line with
+ * "timestamp", "event_type", "src_ip", "src_port", "dest_ip", "dest_port",
+ * "proto" and one sub-object named after the event type.
+ */
+#ifndef MAMORI_EVE_H
+#define MAMORI_EVE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "flow.h"
+
+/* Formats Unix ns as Suricata does: "2024-02-13T14:34:38.788187+0000". */
+char *mm_eve_time(uint64_t ns, char *buf, size_t len);
+#define MM_EVE_TIME_LEN 40
+
+/* Starts an event object with timestamp, event_type and the 5-tuple fields. */
+json_t *mm_eve_new(uint64_t ts_ns, const char *event_type, const struct mm_flow_rec *tuple);
+/* The EVE "flow" event for a flow record (with its "flow" and "tcp" sub-objects). */
+json_t *mm_eve_flow(const struct mm_flow_rec *r);
+/* Writes one object as one line; returns 0 or a negative errno. */
+int mm_eve_write(FILE *f, const json_t *ev);
+
+#endif /* MAMORI_EVE_H */

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mamorid: the Mamori appliance daemon.  The main lcore is the control
+ * thread (records out, statistics, the end of an offline run); the other
+ * lcores are workers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include <mamori/config.h>
+#include <mamori/eve.h>
+#include <mamori/log.h>
+
+#include "port.h"
+#include "settings.h"
+#include "stats.h"
+#include "worker.h"
+
+#define PROG "mamorid"
+#ifndef MAMORI_VERSION
+#define MAMORI_VERSION "0.1.0"
+#endif
+
+static volatile sig_atomic_t got_signal;
+
+struct opts {
+	const char *o_config;
+	const char *o_pcap;
+	bool o_quiet;
+	bool o_check;
+	int o_log_level;
+};
+
+static const char usage_text[] =
+	"Usage: mamorid [OPTIONS]\n"
+	"\n"
+	"Mamori's appliance daemon: receives packets on DPDK ports (a NIC, an\n"
+	"interface through net_af_packet, or a capture file through net_pcap),\n"
+	"decodes them, tracks flows on worker lcores and reports flow records.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE        YAML configuration (see configs/default.yaml)\n"
+	"  -r, --pcap FILE          offline run: read FILE (pcap or pcapng) through the\n"
+	"                           same fast path, flush all flows, print a summary and\n"
+	"                           exit; replaces the configured ports\n"
+	"  -s, --set KEY=VALUE      override a configuration key, e.g.\n"
+	"                           --set flow.timeouts.udp=5m --set ports.0.rx_queues=4;\n"
+	"                           VALUE is YAML, so lists work: --set home_net=[a, b]\n"
+	"  -H, --home-net CIDRS     home networks (subscribers), comma-separated;\n"
+	"                           same as --set home_net=CIDRS\n"
+	"  -F, --flows-out FILE     write flow records as EVE JSON lines ('-': stdout);\n"
+	"                           same as --set output.flows=FILE\n"
+	"  -j, --summary-json FILE  write the final statistics as one JSON object\n"
+	"  -i, --stats-interval DUR print statistics every DUR (10s, 1m; 0: only at exit)\n"
+	"  -L, --lcores LIST        EAL lcores, the first being the control lcore\n"
+	"                           (0-1, or 0@0,1@0 to share one CPU); same as\n"
+	"                           --set eal.lcores=LIST\n"
+	"  -q, --quiet              no progress line\n"
+	"      --check-config       load and validate the configuration, then exit\n"
+	"  -l, --log-level LEVEL    err, warn, notice (default), info or debug\n"
+	"  -h, --help               show this help and exit\n"
+	"  -V, --version            show the version and exit\n"
+	"\n"
+	"Without hugepages mounted, mamorid runs with --no-huge and says so once.\n"
+	"SIGINT or SIGTERM stop a live run: flows are flushed and the summary printed.\n"
+	"\n"
+	"Examples:\n"
+	"  mamorid --pcap capture.pcap --flows-out flows.json\n"
+	"  mamorid -c /etc/mamori/mamorid.yaml --home-net 203.0.113.0/24,2001:db8::/32\n"
+	"\n"
+	"Exit status: 0 on success, 1 on a runtime error, 2 on a usage or\n"
+	"configuration error.\n";
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static int
+set_or_die(struct mm_cfg *cfg, const char *key, const char *value)
+{
+	char err[MM_CFG_ERRLEN], *a;
+	int rv;
+
+	if (asprintf(&a, "%s=%s", key, value) < 0)
+		return (-ENOMEM);
+	rv = mm_cfg_set(cfg, a, err, sizeof(err));
+	if (rv < 0)
+		mm_err("%s", err);
+	free(a);
+	return (rv);
+}
+
+/* Quotes a scalar for a YAML flow context. */
+static char *
+yaml_quote(const char *s)
+{
+	size_t n = strlen(s);
+	char *q = malloc(2 * n + 3), *o = q;
+
+	if (q == NULL)
+		return (NULL);
+	*o++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			*o++ = '\'';
+		*o++ = *s;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return (q);
+}
+
+static int
+set_pcap_port(struct mm_cfg *cfg, const char *file)
+{
+	char *dev, *q, *val;
+	int rv;
+
+	if (strchr(file, ',') != NULL) {
+		mm_err("capture '%s': DPDK device arguments cannot hold a comma; rename the file",
+			file);
+		return (-EINVAL);
+	}
+	if (asprintf(&dev, "net_pcap0,rx_pcap=%s", file) < 0)
+		return (-ENOMEM);
+	q = yaml_quote(dev);
+	free(dev);
+	if (q == NULL || asprintf(&val, "[{dev: %s}]", q) < 0) {
+		free(q);
+		return (-ENOMEM);
+	}
+	rv = set_or_die(cfg, "ports", val);
+	free(q);
+	free(val);
+	return (rv);
+}
+
+/* Reads the command line into cfg; returns 0, 1 to exit 0 (help), or -1 to exit 2. */
+static int
+parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
+{
+	enum { OPT_CHECK = 256 };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "pcap", required_argument, NULL, 'r' },
+		{ "set", required_argument, NULL, 's' },
+		{ "home-net", required_argument, NULL, 'H' },
+		{ "flows-out", required_argument, NULL, 'F' },
+		{ "summary-json", required_argument, NULL, 'j' },
+		{ "stats-interval", required_argument, NULL, 'i' },
+		{ "lcores", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keys[128] = {
+		['H'] = "home_net",
+		['F'] = "output.flows",
+		['j'] = "output.summary_json",
+		['i'] = "output.stats_interval",
+		['L'] = "eal.lcores",
+	};
+	/* Overrides apply after the file is loaded, in command-line order. */
+	const char **sets = calloc((size_t)argc, sizeof(char *) * 2);
+	int nsets = 0, c, rv = 0;
+	char err[MM_CFG_ERRLEN];
+
+	if (sets == NULL)
+		return (-1);
+	memset(o, 0, sizeof(*o));
+	o->o_log_level = MM_LOG_NOTICE;
+	while ((c = getopt_long(argc, argv, "c:r:s:H:F:j:i:L:ql:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->o_config = optarg;
+			break;
+		case 'r':
+			o->o_pcap = optarg;
+			break;
+		case 's':
+			sets[2 * nsets] = NULL;
+			sets[2 * nsets + 1] = optarg;
+			nsets++;
+			break;
+		case 'H':
+		case 'F':
+		case 'j':
+		case 'i':
+		case 'L':
+			sets[2 * nsets] = keys[c];
+			sets[2 * nsets + 1] = optarg;
+			nsets++;
+			break;
+		case 'q':
+			o->o_quiet = true;
+			break;
+		case OPT_CHECK:
+			o->o_check = true;
+			break;
+		case 'l':
+			if ((o->o_log_level = mm_log_level_parse(optarg)) < 0) {
+				mm_err("--log-level: expected err, warn, notice, info or debug, "
+				       "got '%s'",
+					optarg);
+				rv = -1;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			rv = 1;
+			break;
+		case 'V':
+			printf("mamorid %s\n", MAMORI_VERSION);
+			rv = 1;
+			break;
+		default:
+			fprintf(stderr, "Try 'mamorid --help' for more information.\n");
+			rv = -1;
+			break;
+		}
+		if (rv != 0)
+			goto out;
+	}
+	if (optind < argc) {
+		mm_err("unexpected argument '%s' (options only; see --help)", argv[optind]);
+		rv = -1;
+		goto out;
+	}
+	if (o->o_config == NULL && o->o_pcap == NULL) {
+		mm_err("nothing to do: give a configuration (-c FILE) or a capture (--pcap FILE)");
+		rv = -1;
+		goto out;
+	}
+	*cfgp = o->o_config != NULL ? mm_cfg_load_file(o->o_config, err, sizeof(err))
+				    : mm_cfg_new("(defaults)");
+	if (*cfgp == NULL) {
+		mm_err("%s", err);
+		rv = -1;
+		goto out;
+	}
+	if (o->o_pcap != NULL && set_pcap_port(*cfgp, o->o_pcap) < 0)
+		rv = -1;
+	for (int i = 0; i < nsets && rv == 0; i++) {
+		if (sets[2 * i] != NULL)
+			rv = set_or_die(*cfgp, sets[2 * i], sets[2 * i + 1]) < 0 ? -1 : 0;
+		else if (mm_cfg_set(*cfgp, sets[2 * i + 1], err, sizeof(err)) < 0) {
+			mm_err("%s", err);
+			rv = -1;
+		}
+	}
+out:
+	free(sets);
+	return (rv);
+}
+
+struct app {
+	struct dp_settings a_s;
+	struct dp_port a_ports[DP_MAX_PORTS];
+	unsigned a_nports;
+	struct dp_workers a_ws;
+	struct rte_mempool *a_pool;
+	FILE *a_flows;
+	bool a_offline;
+	uint64_t a_expected;
+	uint64_t a_flows_written;
+};
+
+static int
+setup_workers(struct app *a)
+{
+	struct dp_workers *ws = &a->a_ws;
+	unsigned lcore, next = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (ws->ws_n == DP_MAX_WORKERS)
+			break;
+		ws->ws_v[ws->ws_n] = dp_worker_create(ws, ws->ws_n, lcore, &a->a_s, a->a_offline);
+		if (ws->ws_v[ws->ws_n] == NULL) {
+			mm_err("lcore %u: cannot create the worker (flow table of %u flows, "
+			       "rings): "
+			       "%s; lower flow.capacity or raise eal.memory",
+				lcore, a->a_s.s_flow.fc_capacity, rte_strerror(rte_errno));
+			return (-ENOMEM);
+		}
+		ws->ws_n++;
+	}
+	if (ws->ws_n == 0) {
+		mm_err("eal.lcores '%s' leaves no worker lcore: give at least two, the first for "
+		       "control (for example 0-1, or 0@0,1@0 on one CPU)",
+			a->a_s.s_lcores);
+		return (-EINVAL);
+	}
+	/* Queues go round-robin to workers; without RSS one queue feeds them all. */
+	for (unsigned i = 0; i < a->a_nports; i++) {
+		const struct dp_port *p = &a->a_ports[i];
+
+		for (uint16_t q = 0; q < p->p_nb_rxq; q++) {
+			struct dp_worker *w = ws->ws_v[next++ % ws->ws_n];
+			struct dp_rxq *rq;
+
+			if (w->w_nrxq == DP_MAX_RXQ) {
+				mm_err("too many RX queues for %u workers", ws->ws_n);
+				return (-EINVAL);
+			}
+			rq = &w->w_rxq[w->w_nrxq++];
+			rq->q_port = p->p_id;
+			rq->q_queue = q;
+			rq->q_pcap_ts = p->p_pcap_ts;
+			rq->q_dispatch = ws->ws_n > 1 && !p->p_rss;
+		}
+	}
+	for (unsigned i = 0; i < ws->ws_n; i++)
+		if (ws->ws_v[i]->w_nrxq > 0)
+			rte_atomic32_inc(&ws->ws_rx_active);
+	ws->ws_tsc_hz = rte_get_tsc_hz();
+	ws->ws_base_tsc = rte_rdtsc();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ws->ws_base_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	return (0);
+}
+
+static int
+setup_ports(struct app *a)
+{
+	char err[MM_CFG_ERRLEN];
+	uint64_t need = 0;
+	int rv;
+
+	for (unsigned i = 0; i < a->a_s.s_nports; i++)
+		need += (uint64_t)a->a_s.s_ports[i].pc_rx_desc * a->a_s.s_ports[i].pc_rx_queues;
+	if (need + 4 * a->a_s.s_burst >= a->a_s.s_mbufs) {
+		mm_err("mempool.mbufs %u cannot fill %" PRIu64
+		       " RX descriptors and keep bursts in flight; raise mempool.mbufs above "
+		       "%" PRIu64,
+			a->a_s.s_mbufs, need, need + 4 * a->a_s.s_burst);
+		return (-EINVAL);
+	}
+	a->a_pool = rte_pktmbuf_pool_create("mamori_mbufs", a->a_s.s_mbufs, a->a_s.s_mbuf_cache, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (a->a_pool == NULL) {
+		mm_err("cannot create a pool of %u mbufs: %s; lower mempool.mbufs or raise "
+		       "eal.memory",
+			a->a_s.s_mbufs, rte_strerror(rte_errno));
+		return (-ENOMEM);
+	}
+	for (unsigned i = 0; i < a->a_s.s_nports; i++) {
+		struct dp_port *p = &a->a_ports[i];
+		char *file;
+
+		if ((rv = dp_port_setup(p, &a->a_s.s_ports[i], a->a_pool, err, sizeof(err))) < 0) {
+			mm_err("%s", err);
+			return (rv);
+		}
+		a->a_nports++;
+		if (p->p_offline && (file = dp_dev_pcap_file(a->a_s.s_ports[i].pc_dev)) != NULL) {
+			rv = dp_pcap_count(file, &p->p_expected, err, sizeof(err));
+			free(file);
+			if (rv < 0) {
+				mm_err("%s", err);
+				return (rv);
+			}
+			a->a_expected += p->p_expected;
+		}
+		mm_info("port %u: %s (%s), %u RX queue(s)%s", p->p_id, p->p_name, p->p_driver,
+			p->p_nb_rxq, p->p_rss ? ", symmetric RSS" : "");
+	}
+	a->a_offline = a->a_nports > 0;
+	for (unsigned i = 0; i < a->a_nports; i++)
+		a->a_offline &= a->a_ports[i].p_offline;
+	return (0);
+}
+
+/* Moves flow records from the workers' rings to the output; returns how many. */
+static unsigned
+drain_records(struct app *a)
+{
+	struct mm_flow_rec recs[64];
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < a->a_ws.ws_n; i++) {
+		unsigned n;
+
+		while ((n = rte_ring_sc_dequeue_burst_elem(
+				a->a_ws.ws_v[i]->w_records, recs, sizeof(recs[0]), 64, NULL)) > 0) {
+			total += n;
+			if (a->a_flows == NULL)
+				continue;
+			for (unsigned k = 0; k < n; k++) {
+				json_t *ev = mm_eve_flow(&recs[k]);
+
+				if (ev == NULL || mm_eve_write(a->a_flows, ev) < 0)
+					mm_warn("flow record %" PRIu64 " could not be written",
+						recs[k].fr_id);
+				else
+					a->a_flows_written++;
+				json_decref(ev);
+			}
+		}
+	}
+	return (total);
+}
+
+/* An offline run is over when every frame of every capture has come in. */
+static bool
+captures_read(const struct app *a, uint64_t *received)
+{
+	uint64_t got = 0;
+
+	for (unsigned i = 0; i < a->a_nports; i++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(a->a_ports[i].p_id, &es) == 0)
+			got += es.ipackets + es.ierrors + es.rx_nombuf;
+	}
+	*received = got;
+	return (got >= a->a_expected);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+static bool
+workers_done(const struct app *a)
+{
+	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
+		if (!a->a_ws.ws_v[i]->w_done)
+			return (false);
+	return (true);
+}
+
+static void
+control_loop(struct app *a, const struct opts *o, double t_start)
+{
+	bool progress = !o->o_quiet && isatty(STDERR_FILENO);
+	double t_last_progress = 0, t_last_stats = t_start, t_last_change = t_start;
+	uint64_t received = 0, last_received = 0;
+	struct dp_totals tot;
+
+	while (!workers_done(a)) {
+		double t = now_s();
+
+		if (drain_records(a) == 0)
+			usleep(200);
+		if (!a->a_ws.ws_stop) {
+			if (got_signal) {
+				mm_notice("signal %d: stopping, flushing flows", (int)got_signal);
+				a->a_ws.ws_stop = true;
+			} else if (a->a_offline) {
+				if (captures_read(a, &received)) {
+					a->a_ws.ws_stop = true;
+				} else if (received != last_received) {
+					last_received = received;
+					t_last_change = t;
+				} else if (t - t_last_change > 5.0) {
+					mm_warn("capture input stalled after %" PRIu64
+						" of %" PRIu64 " packets; finishing",
+						received, a->a_expected);
+					a->a_ws.ws_stop = true;
+				}
+			}
+		}
+		if (progress && t - t_last_progress > 0.25) {
+			dp_stats_totals(&a->a_ws, &tot);
+			if (a->a_offline)
+				fprintf(stderr,
+					"\r" PROG ": %3.0f%%  %" PRIu64 "/%" PRIu64
+					" packets, %" PRIu64 " flows ",
+					a->a_expected
+						? 100.0 * (double)received / (double)a->a_expected
+						: 100.0,
+					received, a->a_expected, tot.t_flows.fs_created);
+			else
+				fprintf(stderr,
+					"\r" PROG ": %" PRIu64 " packets, %" PRIu64
+					" flows active ",
+					tot.t_pkts, tot.t_flows.fs_active);
+			t_last_progress = t;
+		}
+		if (a->a_s.s_stats_interval_ms > 0 && !a->a_offline &&
+			(t - t_last_stats) * 1000 >= (double)a->a_s.s_stats_interval_ms) {
+			if (progress)
+				fputc('\n', stderr);
+			dp_stats_print(stdout, a->a_ports, a->a_nports, &a->a_ws, t - t_start);
+			fflush(stdout);
+			t_last_stats = t;
+		}
+	}
+	if (progress)
+		fputs("\r\033[K", stderr);
+	rte_eal_mp_wait_lcore();
+	drain_records(a);
+}
+
+static int
+open_outputs(struct app *a)
+{
+	if (a->a_s.s_flows_out == NULL)
+		return (0);
+	if (strcmp(a->a_s.s_flows_out, "-") == 0) {
+		a->a_flows = stdout;
+		return (0);
+	}
+	if ((a->a_flows = fopen(a->a_s.s_flows_out, "w")) == NULL) {
+		mm_err("output.flows: cannot write '%s': %s", a->a_s.s_flows_out, strerror(errno));
+		return (-errno);
+	}
+	return (0);
+}
+
+static int
+write_summary(struct app *a, double elapsed)
+{
+	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, elapsed);
+	FILE *f;
+	int rv = 0;
+
+	json_object_set_new(j, "flows_written", json_integer((json_int_t)a->a_flows_written));
+	if ((f = fopen(a->a_s.s_summary_json, "w")) == NULL ||
+		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		mm_err("output.summary_json: cannot write '%s': %s", a->a_s.s_summary_json,
+			strerror(errno));
+		rv = -EIO;
+	}
+	if (f != NULL)
+		fclose(f);
+	json_decref(j);
+	return (rv);
+}
+
+static void
+print_summary(struct app *a, const struct opts *o, double elapsed)
+{
+	FILE *out = a->a_flows == stdout ? stderr : stdout;
+
+	if (o->o_pcap != NULL)
+		fprintf(out, PROG ": capture %s: ", o->o_pcap);
+	else
+		fprintf(out, PROG ": ");
+	dp_stats_print(out, a->a_ports, a->a_nports, &a->a_ws, elapsed);
+	if (a->a_flows != NULL && a->a_flows != stdout)
+		fprintf(out, "flow records written to %s: %" PRIu64 "\n", a->a_s.s_flows_out,
+			a->a_flows_written);
+}
+
+static void
+app_fini(struct app *a)
+{
+	if (a->a_flows != NULL && a->a_flows != stdout)
+		fclose(a->a_flows);
+	for (unsigned i = 0; i < a->a_nports; i++)
+		dp_port_close(&a->a_ports[i]);
+	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
+		dp_worker_free(a->a_ws.ws_v[i]);
+	rte_mempool_free(a->a_pool);
+	dp_settings_fini(&a->a_s);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app a;
+	struct opts o;
+	struct mm_cfg *cfg = NULL;
+	char err[MM_CFG_ERRLEN], **eal_argv = NULL, **eal_copy = NULL;
+	int eal_argc, rv, status = 1;
+	double t_start;
+
+	mm_log_init(PROG, MM_LOG_NOTICE);
+	if ((rv = parse_args(argc, argv, &o, &cfg)) != 0) {
+		mm_cfg_free(cfg);
+		return (rv > 0 ? 0 : 2);
+	}
+	mm_log_set_level((enum mm_log_level)o.o_log_level);
+	if (dp_settings_load(&a.a_s, cfg, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		mm_cfg_free(cfg);
+		return (2);
+	}
+	mm_cfg_free(cfg);
+	if (o.o_check) {
+		printf(PROG ": configuration is valid (%u port(s), lcores %s)\n", a.a_s.s_nports,
+			a.a_s.s_lcores);
+		dp_settings_fini(&a.a_s);
+		return (0);
+	}
+	if (o.o_pcap != NULL && access(o.o_pcap, R_OK) != 0) {
+		mm_err("capture '%s': %s", o.o_pcap, strerror(errno));
+		dp_settings_fini(&a.a_s);
+		return (2);
+	}
+	if (dp_eal_args(&a.a_s, argv[0], &eal_argv, &eal_argc, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		dp_settings_fini(&a.a_s);
+		return (1);
+	}
+	/* EAL may reorder and overwrite the vector it is given: hand it a copy. */
+	eal_copy = calloc((size_t)eal_argc + 1, sizeof(char *));
+	if (eal_copy == NULL) {
+		dp_eal_args_free(eal_argv);
+		dp_settings_fini(&a.a_s);
+		return (1);
+	}
+	memcpy(eal_copy, eal_argv, sizeof(char *) * (size_t)eal_argc);
+	if (rte_eal_init(eal_argc, eal_copy) < 0) {
+		mm_err("DPDK EAL initialisation failed: %s (check eal.lcores and eal.args)",
+			rte_strerror(rte_errno));
+		free(eal_copy);
+		dp_eal_args_free(eal_argv);
+		dp_settings_fini(&a.a_s);
+		return (1);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (rte_mbuf_dyn_rx_timestamp_register(&a.a_ws.ws_ts_offset, &a.a_ws.ws_ts_flag) != 0) {
+		mm_err("cannot register the mbuf timestamp field: %s", rte_strerror(rte_errno));
+		goto out;
+	}
+	if (setup_ports(&a) < 0 || setup_workers(&a) < 0 || open_outputs(&a) < 0)
+		goto out;
+	if (a.a_s.s_home_net.ps_n == 0)
+		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
+	t_start = now_s();
+	for (unsigned i = 0; i < a.a_ws.ws_n; i++)
+		rte_eal_remote_launch(dp_worker_main, a.a_ws.ws_v[i], a.a_ws.ws_v[i]->w_lcore);
+	control_loop(&a, &o, t_start);
+	print_summary(&a, &o, now_s() - t_start);
+	status = 0;
+	if (a.a_s.s_summary_json != NULL && write_summary(&a, now_s() - t_start) < 0)
+		status = 1;
+out:
+	app_fini(&a);
+	rte_eal_cleanup();
+	free(eal_copy);
+	dp_eal_args_free(eal_argv);
+	return (status);
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "settings.h"
+
+#define NS_PER_MS 1000000ULL
+#define DAY_MS    (86400ULL * 1000ULL)
+
+/* The getters store the default when a key is absent: that is not an error here. */
+static int
+absent_ok(int rv)
+{
+	return (rv == -ENOENT ? 0 : rv);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return (s != NULL && *s != '\0' ? strdup(s) : NULL);
+}
+
+/* True for a DPDK PCI address such as 0000:01:00.0 or 01:00.0. */
+static bool
+looks_like_pci(const char *dev)
+{
+	unsigned a, b, c, d;
+	char tail;
+
+	return (sscanf(dev, "%x:%x:%x.%x%c", &a, &b, &c, &d, &tail) == 4 ||
+		sscanf(dev, "%x:%x.%x%c", &b, &c, &d, &tail) == 3);
+}
+
+static int
+load_eal(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	size_t n;
+	int rv;
+
+	if ((rv = absent_ok(mm_cfg_get_str(cfg, NULL, "eal.lcores", "0-1", &v, err, errlen))) < 0)
+		return (rv);
+	s->s_lcores = strdup(v);
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "eal.memory", 512, 64, 1 << 20, &s->s_memory_mb, err, errlen))) < 0)
+		return (rv);
+	if ((rv = absent_ok(mm_cfg_get_str(cfg, NULL, "eal.hugepages", "auto", &v, err, errlen))) <
+		0)
+		return (rv);
+	if (strcmp(v, "auto") == 0) {
+		s->s_huge = DP_HUGE_AUTO;
+	} else if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0) {
+		s->s_huge = DP_HUGE_ON;
+	} else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0) {
+		s->s_huge = DP_HUGE_OFF;
+	} else {
+		snprintf(err, errlen, "%s: eal.hugepages: expected auto, on or off, got '%s'",
+			mm_cfg_name(cfg), v);
+		return (-EINVAL);
+	}
+	if ((rv = absent_ok(
+		     mm_cfg_get_str(cfg, NULL, "eal.log_level", "warning", &v, err, errlen))) < 0)
+		return (rv);
+	s->s_eal_log_level = strdup(v);
+	if ((rv = absent_ok(mm_cfg_get_bool(
+		     cfg, NULL, "eal.telemetry", false, &s->s_telemetry, err, errlen))) < 0)
+		return (rv);
+	rv = mm_cfg_get_strv(cfg, NULL, "eal.args", &s->s_eal_args, &n, err, errlen);
+	if (rv == -ENOENT) {
+		s->s_eal_args = calloc(1, sizeof(char *));
+		rv = s->s_eal_args != NULL ? 0 : -ENOMEM;
+	}
+	return (rv);
+}
+
+static int
+load_ports(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const struct mm_cfg_node *ports = mm_cfg_lookup(cfg, "ports");
+	int rv;
+
+	if (ports == NULL || mm_cfg_node_count(ports) == 0) {
+		snprintf(err, errlen,
+			"%s: no ports configured: add a 'ports' list (a PCI address or a vdev "
+			"such as net_af_packet0,iface=eth1), or run with --pcap FILE",
+			mm_cfg_name(cfg));
+		return (-EINVAL);
+	}
+	if (mm_cfg_node_type(ports) != MM_CFG_SEQ) {
+		snprintf(err, errlen, "%s:%d: ports: expected a list of ports", mm_cfg_name(cfg),
+			mm_cfg_node_line(ports));
+		return (-EINVAL);
+	}
+	if (mm_cfg_node_count(ports) > DP_MAX_PORTS) {
+		snprintf(err, errlen, "%s:%d: ports: at most %d ports, got %zu", mm_cfg_name(cfg),
+			mm_cfg_node_line(ports), DP_MAX_PORTS, mm_cfg_node_count(ports));
+		return (-EINVAL);
+	}
+	for (size_t i = 0; i < mm_cfg_node_count(ports); i++) {
+		const struct mm_cfg_node *pn = mm_cfg_node_child(ports, i);
+		struct dp_port_conf *pc = &s->s_ports[s->s_nports];
+		const char *dev;
+		uint64_t v;
+
+		if ((rv = mm_cfg_get_str(cfg, pn, "dev", NULL, &dev, err, errlen)) < 0) {
+			if (rv == -ENOENT)
+				snprintf(err, errlen,
+					"%s:%d: ports.%zu: missing 'dev' (a PCI address or a vdev "
+					"string)",
+					mm_cfg_name(cfg), mm_cfg_node_line(pn), i);
+			return (-EINVAL);
+		}
+		pc->pc_dev = strdup(dev);
+		pc->pc_is_vdev = !looks_like_pci(dev);
+		s->s_nports++;
+		if ((rv = absent_ok(mm_cfg_get_u64(
+			     cfg, pn, "rx_queues", 1, 1, DP_MAX_QUEUES, &v, err, errlen))) < 0)
+			return (rv);
+		pc->pc_rx_queues = (uint16_t)v;
+		if ((rv = absent_ok(mm_cfg_get_u64(
+			     cfg, pn, "rx_descriptors", 1024, 64, 32768, &v, err, errlen))) < 0)
+			return (rv);
+		pc->pc_rx_desc = (uint16_t)v;
+		if ((rv = absent_ok(mm_cfg_get_bool(
+			     cfg, pn, "promiscuous", true, &pc->pc_promisc, err, errlen))) < 0)
+			return (rv);
+	}
+	return (0);
+}
+
+static int
+load_flow(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		enum flow_class cls;
+		const char *key;
+		uint64_t def_ms;
+	} timeouts[] = {
+		{ FLOW_CLASS_TCP_NEW, "flow.timeouts.tcp_new", 30 * 1000 },
+		{ FLOW_CLASS_TCP_ESTABLISHED, "flow.timeouts.tcp_established", 600 * 1000 },
+		{ FLOW_CLASS_TCP_CLOSED, "flow.timeouts.tcp_closed", 10 * 1000 },
+		{ FLOW_CLASS_UDP, "flow.timeouts.udp", 120 * 1000 },
+		{ FLOW_CLASS_ICMP, "flow.timeouts.icmp", 60 * 1000 },
+		{ FLOW_CLASS_OTHER, "flow.timeouts.other", 60 * 1000 },
+	};
+	uint64_t v;
+	int rv;
+
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "flow.capacity", 262144, 64, 1U << 28, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_flow.fc_capacity = (uint32_t)v;
+	for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+		if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, timeouts[i].key,
+			     timeouts[i].def_ms, 1, 365 * DAY_MS, &v, err, errlen))) < 0)
+			return (rv);
+		s->s_flow.fc_timeout_ns[timeouts[i].cls] = v * NS_PER_MS;
+	}
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "flow.active_timeout", 1800 * 1000, 0,
+		     365 * DAY_MS, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_flow.fc_active_ns = v * NS_PER_MS;
+	return (0);
+}
+
+static int
+load_home_net(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	char **v;
+	size_t n;
+	int rv;
+
+	mm_prefix_set_init(&s->s_home_net);
+	rv = mm_cfg_get_strv(cfg, NULL, "home_net", &v, &n, err, errlen);
+	if (rv == -ENOENT)
+		return (0);
+	if (rv < 0)
+		return (rv);
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		char sub[MM_CFG_ERRLEN];
+
+		if ((rv = mm_prefix_set_parse(&s->s_home_net, v[i], sub, sizeof(sub))) < 0)
+			snprintf(err, errlen, "%s: home_net: %s", mm_cfg_name(cfg), sub);
+	}
+	mm_cfg_strv_free(v);
+	return (rv);
+}
+
+static int
+load_output(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	int rv;
+
+	if ((rv = mm_cfg_get_str(cfg, NULL, "output.flows", NULL, &v, err, errlen)) == 0)
+		s->s_flows_out = dup_or_null(v);
+	else if (rv != -ENOENT)
+		return (rv);
+	if ((rv = mm_cfg_get_str(cfg, NULL, "output.summary_json", NULL, &v, err, errlen)) == 0)
+		s->s_summary_json = dup_or_null(v);
+	else if (rv != -ENOENT)
+		return (rv);
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "output.stats_interval", 10 * 1000, 0,
+		     DAY_MS, &s->s_stats_interval_ms, err, errlen))) < 0)
+		return (rv);
+	return (0);
+}
+
+static int
+load_mempool(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	uint64_t v;
+	int rv;
+
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "mempool.mbufs", 16383, 1023, 1U << 26, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_mbufs = (uint32_t)v;
+	if ((rv = absent_ok(
+		     mm_cfg_get_u64(cfg, NULL, "mempool.cache", 256, 0, 512, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_mbuf_cache = (uint32_t)v;
+	if ((rv = absent_ok(
+		     mm_cfg_get_u64(cfg, NULL, "mempool.burst", 32, 1, 64, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_burst = (uint16_t)v;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "rings.dispatch", 4096, 64, 1U << 20, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_dispatch_ring = (uint32_t)v;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "rings.records", 8192, 64, 1U << 20, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_record_ring = (uint32_t)v;
+	if (s->s_mbuf_cache > s->s_mbufs / 1.5) {
+		snprintf(err, errlen,
+			"%s: mempool.cache: %u is too large for %u mbufs (at most %u)",
+			mm_cfg_name(cfg), s->s_mbuf_cache, s->s_mbufs,
+			(unsigned)(s->s_mbufs / 1.5));
+		return (-EINVAL);
+	}
+	return (0);
+}
+
+int
+dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const struct mm_cfg_node *plugins;
+	int rv;
+
+	memset(s, 0, sizeof(*s));
+	if ((rv = load_eal(s, cfg, err, errlen)) < 0 ||
+		(rv = load_ports(s, cfg, err, errlen)) < 0 ||
+		(rv = load_mempool(s, cfg, err, errlen)) < 0 ||
+		(rv = load_flow(s, cfg, err, errlen)) < 0 ||
+		(rv = load_home_net(s, cfg, err, errlen)) < 0 ||
+		(rv = load_output(s, cfg, err, errlen)) < 0)
+		return (rv);
+	/* Plugins have their own sections; the plugin loader reads them. */
+	if ((plugins = mm_cfg_lookup(cfg, "plugins")) != NULL)
+		mm_cfg_mark_used(plugins);
+	if (mm_cfg_check_unused(cfg, err, errlen) > 0)
+		return (-EINVAL);
+	return (0);
+}
+
+void
+dp_settings_fini(struct dp_settings *s)
+{
+	free(s->s_lcores);
+	free(s->s_eal_log_level);
+	mm_cfg_strv_free(s->s_eal_args);
+	for (unsigned i = 0; i < s->s_nports; i++)
+		free(s->s_ports[i].pc_dev);
+	mm_prefix_set_fini(&s->s_home_net);
+	free(s->s_flows_out);
+	free(s->s_summary_json);
+	free(s->s_pcap);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mamorid's settings: the configuration tree read once, validated, and turned
+ * into plain values.  Every error names the key, the file and line, what was
+ * expected and what was found.
+ */
+#ifndef DP_SETTINGS_H
+#define DP_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mamori/config.h>
+#include <mamori/netaddr.h>
+
+#include "flowtable.h"
+
+#define DP_MAX_PORTS  16
+#define DP_MAX_QUEUES 16
+
+struct dp_port_conf {
+	char *pc_dev; /* a PCI address (0000:01:00.0) or a vdev string (net_pcap0,...) */
+	bool pc_is_vdev;
+	uint16_t pc_rx_queues;
+	uint16_t pc_rx_desc;
+	bool pc_promisc;
+};
+
+enum dp_hugepages {
+	DP_HUGE_AUTO, /* use them when mounted, else --no-huge with a warning */
+	DP_HUGE_ON,
+	DP_HUGE_OFF,
+};
+
+struct dp_settings {
+	/* eal */
+	char *s_lcores;       /* EAL -l list; the first is the control lcore */
+	uint64_t s_memory_mb; /* -m when running without hugepages */
+	enum dp_hugepages s_huge;
+	char **s_eal_args; /* extra EAL arguments, NULL-terminated */
+	char *s_eal_log_level;
+	bool s_telemetry; /* DPDK telemetry socket (dpdk-telemetry.py) */
+	/* ports */
+	struct dp_port_conf s_ports[DP_MAX_PORTS];
+	unsigned s_nports;
+	/* mempool and bursts */
+	uint32_t s_mbufs;
+	uint32_t s_mbuf_cache;
+	uint16_t s_burst;
+	uint32_t s_dispatch_ring; /* per-worker ring when one queue feeds several workers */
+	uint32_t s_record_ring;   /* per-worker ring of flow records to the control thread */
+	/* flows */
+	struct flow_table_conf s_flow; /* capacity, timeouts, active timeout */
+	struct mm_prefix_set s_home_net;
+	/* output */
+	char *s_flows_out;            /* EVE flow JSON lines, or NULL */
+	char *s_summary_json;         /* summary as one JSON object, or NULL */
+	uint64_t s_stats_interval_ms; /* 0: only at exit */
+	/* offline */
+	char *s_pcap; /* --pcap FILE: offline run over one capture */
+};
+
+/* Fills s from the configuration; returns 0 or a negative errno with err set. */
+int dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen);
+void dp_settings_fini(struct dp_settings *s);
+
+#endif /* DP_SETTINGS_H */

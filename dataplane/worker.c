@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_thash.h>
+
+#include "worker.h"
+
+#define BURST_MAX 64
+
+static inline uint64_t *
+pkt_ts(const struct dp_workers *ws, struct rte_mbuf *m)
+{
+	return (RTE_MBUF_DYNFIELD(m, ws->ws_ts_offset, uint64_t *));
+}
+
+uint64_t
+dp_clock_ns(const struct dp_workers *ws)
+{
+	uint64_t d = rte_rdtsc() - ws->ws_base_tsc;
+
+	return (ws->ws_base_ns + (uint64_t)((double)d * 1e9 / (double)ws->ws_tsc_hz));
+}
+
+static inline uint32_t
+be32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return (rte_be_to_cpu_32(v));
+}
+
+/*
+ * Dispatch hashes the addresses only: fragments without ports and both
+ * directions of every flow then meet on one lcore, as with NIC RSS on L3.
+ */
+unsigned
+dp_dispatch_hash(const struct dp_pkt *p, unsigned nworkers)
+{
+	uint32_t t[8];
+	uint32_t h;
+
+	if (p->p_family == 4) {
+		t[0] = be32_at(p->p_src);
+		t[1] = be32_at(p->p_dst);
+		h = rte_softrss(t, RTE_THASH_V4_L3_LEN, dp_rss_sym_key);
+	} else if (p->p_family == 6) {
+		for (int i = 0; i < 4; i++) {
+			t[i] = be32_at(p->p_src + 4 * i);
+			t[4 + i] = be32_at(p->p_dst + 4 * i);
+		}
+		h = rte_softrss(t, RTE_THASH_V6_L3_LEN, dp_rss_sym_key);
+	} else {
+		return (0);
+	}
+	return (h % nworkers);
+}
+
+static void
+record_emit(void *arg, const struct mm_flow_rec *rec)
+{
+	struct dp_worker *w = arg;
+
+	while (rte_ring_sp_enqueue_elem(w->w_records, (void *)(uintptr_t)rec, sizeof(*rec)) != 0) {
+		if (!w->w_backpressure) {
+			w->w_stats.ls_record_drops++;
+			return;
+		}
+		/* Offline nothing may be lost: the control thread is draining. */
+		rte_pause();
+	}
+	w->w_stats.ls_records++;
+}
+
+void
+dp_worker_process(struct dp_worker *w, struct rte_mbuf **m, uint16_t n)
+{
+	struct dp_lcore_stats *st = &w->w_stats;
+	struct dp_pkt pk[BURST_MAX];
+	struct flow_pkt fp[BURST_MAX];
+	uint16_t nf = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *mb = m[i];
+		int layer = dp_decode_seg(rte_pktmbuf_mtod(mb, const uint8_t *),
+			rte_pktmbuf_data_len(mb), rte_pktmbuf_pkt_len(mb), &pk[i]);
+
+		st->ls_pkts++;
+		st->ls_bytes += rte_pktmbuf_pkt_len(mb);
+		if (unlikely(pk[i].p_anomaly != DP_AN_NONE))
+			st->ls_anomalies[pk[i].p_anomaly]++;
+		if (layer == DP_LAYER_L4) {
+			st->ls_l4++;
+		} else if (layer == DP_LAYER_L3) {
+			st->ls_l3++;
+		} else {
+			st->ls_not_ip++;
+			continue;
+		}
+		fp[nf].fp_pkt = &pk[i];
+		fp[nf].fp_ts_ns = *pkt_ts(w->w_all, mb);
+		fp[nf].fp_wire_len = rte_pktmbuf_pkt_len(mb);
+		fp[nf].fp_port = mb->port;
+		nf++;
+	}
+	if (nf > 0)
+		flow_table_update_burst(w->w_ft, fp, nf);
+	rte_pktmbuf_free_bulk(m, n);
+}
+
+/* Stamps each mbuf with its time in ns: the capture time, or the TSC clock. */
+static void
+stamp(const struct dp_workers *ws, const struct dp_rxq *q, struct rte_mbuf **m, uint16_t n)
+{
+	uint64_t now = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (q->q_pcap_ts && (m[i]->ol_flags & ws->ws_ts_flag)) {
+			*pkt_ts(ws, m[i]) *= 1000;
+		} else {
+			if (now == 0)
+				now = dp_clock_ns(ws);
+			*pkt_ts(ws, m[i]) = now;
+			m[i]->ol_flags |= ws->ws_ts_flag;
+		}
+	}
+}
+
+/* Sends each packet to the worker its addresses hash to; keeps its own share. */
+static void
+dispatch(struct dp_worker *w, struct rte_mbuf **m, uint16_t n)
+{
+	struct dp_workers *ws = w->w_all;
+	struct rte_mbuf *out[DP_MAX_WORKERS][BURST_MAX];
+	uint16_t cnt[DP_MAX_WORKERS] = { 0 };
+	struct dp_pkt pk;
+
+	for (uint16_t i = 0; i < n; i++) {
+		dp_decode_seg(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]),
+			rte_pktmbuf_pkt_len(m[i]), &pk);
+		unsigned t = dp_dispatch_hash(&pk, ws->ws_n);
+
+		out[t][cnt[t]++] = m[i];
+	}
+	for (unsigned t = 0; t < ws->ws_n; t++) {
+		unsigned sent = 0;
+
+		if (cnt[t] == 0)
+			continue;
+		if (t == w->w_index) {
+			dp_worker_process(w, out[t], cnt[t]);
+			continue;
+		}
+		do {
+			sent += rte_ring_enqueue_burst(
+				ws->ws_v[t]->w_in, (void **)&out[t][sent], cnt[t] - sent, NULL);
+		} while (sent < cnt[t] && w->w_backpressure);
+		w->w_stats.ls_dispatched += sent;
+		if (sent < cnt[t]) {
+			w->w_stats.ls_dispatch_drops += cnt[t] - sent;
+			rte_pktmbuf_free_bulk(&out[t][sent], cnt[t] - sent);
+		}
+	}
+}
+
+static unsigned
+poll_queues(struct dp_worker *w)
+{
+	struct rte_mbuf *m[BURST_MAX];
+	unsigned got = 0;
+
+	for (unsigned i = 0; i < w->w_nrxq; i++) {
+		const struct dp_rxq *q = &w->w_rxq[i];
+		uint16_t n = rte_eth_rx_burst(q->q_port, q->q_queue, m, w->w_burst);
+
+		if (n == 0)
+			continue;
+		got += n;
+		w->w_stats.ls_rx_pkts += n;
+		for (uint16_t k = 0; k < n; k++)
+			w->w_stats.ls_rx_bytes += rte_pktmbuf_pkt_len(m[k]);
+		stamp(w->w_all, q, m, n);
+		if (q->q_dispatch)
+			dispatch(w, m, n);
+		else
+			dp_worker_process(w, m, n);
+	}
+	return (got);
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_workers *ws = w->w_all;
+	struct rte_mbuf *m[BURST_MAX];
+	bool rx_done = w->w_nrxq == 0;
+	bool offline = w->w_backpressure;
+
+	for (;;) {
+		uint64_t t0 = rte_rdtsc(), now;
+		unsigned got = 0;
+		uint16_t n;
+
+		if (!rx_done) {
+			/* Read the flag first: a stop seen here is followed by one more poll. */
+			bool stop = ws->ws_stop;
+
+			rte_compiler_barrier();
+			got += poll_queues(w);
+			if (stop && got == 0) {
+				rx_done = true;
+				rte_atomic32_dec(&ws->ws_rx_active);
+			}
+		}
+		n = (uint16_t)rte_ring_sc_dequeue_burst(w->w_in, (void **)m, w->w_burst, NULL);
+		if (n > 0) {
+			dp_worker_process(w, m, n);
+			got += n;
+		}
+		now = offline ? flow_table_now(w->w_ft) : dp_clock_ns(ws);
+		flow_table_expire(w->w_ft, now, 64);
+		if (got > 0)
+			w->w_stats.ls_busy_cycles += rte_rdtsc() - t0;
+		w->w_stats.ls_cycles += rte_rdtsc() - t0;
+		if (rx_done && rte_atomic32_read(&ws->ws_rx_active) == 0 && rte_ring_empty(w->w_in))
+			break;
+	}
+	flow_table_flush(w->w_ft, MM_FLOW_END_SHUTDOWN);
+	rte_smp_wmb();
+	w->w_done = true;
+	return (0);
+}
+
+struct dp_worker *
+dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore, const struct dp_settings *s,
+	bool offline)
+{
+	struct flow_table_conf fc = s->s_flow;
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct dp_worker *w;
+	char name[RTE_RING_NAMESIZE];
+
+	w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return (NULL);
+	w->w_index = index;
+	w->w_lcore = lcore;
+	w->w_all = ws;
+	w->w_burst = s->s_burst;
+	w->w_backpressure = offline;
+	/* Any dispatcher may feed this ring; only this worker reads it. */
+	snprintf(name, sizeof(name), "dp_in_%u", index);
+	w->w_in = rte_ring_create(name, rte_align32pow2(s->s_dispatch_ring), socket, RING_F_SC_DEQ);
+	if (w->w_in == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "dp_rec_%u", index);
+	w->w_records = rte_ring_create_elem(name, sizeof(struct mm_flow_rec),
+		rte_align32pow2(s->s_record_ring), socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->w_records == NULL)
+		goto fail;
+	fc.fc_socket = socket;
+	fc.fc_lcore = (uint16_t)lcore;
+	fc.fc_emit = record_emit;
+	fc.fc_emit_arg = w;
+	snprintf(name, sizeof(name), "dp_flows_%u", index);
+	if ((w->w_ft = flow_table_create(name, &fc)) == NULL)
+		goto fail;
+	return (w);
+
+fail:
+	dp_worker_free(w);
+	return (NULL);
+}
+
+void
+dp_worker_free(struct dp_worker *w)
+{
+	if (w == NULL)
+		return;
+	flow_table_free(w->w_ft);
+	rte_ring_free(w->w_records);
+	rte_ring_free(w->w_in);
+	rte_free(w);
+}
