@@ -5,7 +5,7 @@
  * and frees it.  When the input holds a comment "#set key=value", the rest of
  * that line is also applied as an override, before the reads.
  */
-#define _GNU_SOURCE /* memmem */
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
