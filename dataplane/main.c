@@ -279,6 +279,7 @@ struct app {
 	struct rte_mempool *a_pool;
 	FILE *a_flows;
 	bool a_offline;
+	uint64_t a_frames[DP_MAX_PORTS]; /* frames in each port's capture file, if any */
 	uint64_t a_expected;
 	uint64_t a_flows_written;
 };
@@ -359,7 +360,7 @@ setup_ports(struct app *a)
 		return (-EINVAL);
 	}
 	a->a_pool = rte_pktmbuf_pool_create("mamori_mbufs", a->a_s.s_mbufs, a->a_s.s_mbuf_cache, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		(uint16_t)(a->a_s.s_data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 	if (a->a_pool == NULL) {
 		mm_err("cannot create a pool of %u mbufs: %s; lower mempool.mbufs or raise "
 		       "eal.memory",
@@ -368,20 +369,14 @@ setup_ports(struct app *a)
 	}
 	for (unsigned i = 0; i < a->a_s.s_nports; i++) {
 		struct dp_port *p = &a->a_ports[i];
-		char *file;
 
 		if ((rv = dp_port_setup(p, &a->a_s.s_ports[i], a->a_pool, err, sizeof(err))) < 0) {
 			mm_err("%s", err);
 			return (rv);
 		}
 		a->a_nports++;
-		if (p->p_offline && (file = dp_dev_pcap_file(a->a_s.s_ports[i].pc_dev)) != NULL) {
-			rv = dp_pcap_count(file, &p->p_expected, err, sizeof(err));
-			free(file);
-			if (rv < 0) {
-				mm_err("%s", err);
-				return (rv);
-			}
+		if (p->p_offline) {
+			p->p_expected = a->a_frames[i];
 			a->a_expected += p->p_expected;
 		}
 		mm_info("port %u: %s (%s), %u RX queue(s)%s", p->p_id, p->p_name, p->p_driver,
@@ -390,6 +385,31 @@ setup_ports(struct app *a)
 	a->a_offline = a->a_nports > 0;
 	for (unsigned i = 0; i < a->a_nports; i++)
 		a->a_offline &= a->a_ports[i].p_offline;
+	return (0);
+}
+
+/*
+ * Opens and counts every capture before DPDK starts: a file that is not a
+ * capture gets its real reason, and the count drives progress and the end.
+ */
+static int
+count_captures(struct app *a)
+{
+	char err[MM_CFG_ERRLEN];
+
+	for (unsigned i = 0; i < a->a_s.s_nports; i++) {
+		char *file = dp_dev_pcap_file(a->a_s.s_ports[i].pc_dev);
+		int rv;
+
+		if (file == NULL)
+			continue;
+		rv = dp_pcap_count(file, &a->a_frames[i], err, sizeof(err));
+		free(file);
+		if (rv < 0) {
+			mm_err("%s", err);
+			return (rv);
+		}
+	}
 	return (0);
 }
 
@@ -603,6 +623,7 @@ main(int argc, char **argv)
 	if (dp_settings_load(&a.a_s, cfg, err, sizeof(err)) < 0) {
 		mm_err("%s", err);
 		mm_cfg_free(cfg);
+		dp_settings_fini(&a.a_s);
 		return (2);
 	}
 	mm_cfg_free(cfg);
@@ -612,8 +633,7 @@ main(int argc, char **argv)
 		dp_settings_fini(&a.a_s);
 		return (0);
 	}
-	if (o.o_pcap != NULL && access(o.o_pcap, R_OK) != 0) {
-		mm_err("capture '%s': %s", o.o_pcap, strerror(errno));
+	if (count_captures(&a) < 0) {
 		dp_settings_fini(&a.a_s);
 		return (2);
 	}

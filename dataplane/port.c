@@ -284,7 +284,13 @@ dp_pcap_count(const char *path, uint64_t *frames, char *err, size_t errlen)
 	int rv;
 
 	if ((pc = pcap_open_offline(path, ebuf)) == NULL) {
-		snprintf(err, errlen, "capture '%s': %s", path, ebuf);
+		const char *why = ebuf;
+
+		/* libpcap sometimes names the file itself: say it once. */
+		if (strncmp(why, path, strlen(path)) == 0 &&
+			strncmp(why + strlen(path), ": ", 2) == 0)
+			why += strlen(path) + 2;
+		snprintf(err, errlen, "capture '%s': %s", path, why);
 		return (-EINVAL);
 	}
 	while ((rv = pcap_next_ex(pc, &h, &data)) == 1)

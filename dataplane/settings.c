@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
+
 #include "settings.h"
 
 #define NS_PER_MS 1000000ULL
@@ -67,12 +69,8 @@ load_eal(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errl
 	if ((rv = absent_ok(mm_cfg_get_bool(
 		     cfg, NULL, "eal.telemetry", false, &s->s_telemetry, err, errlen))) < 0)
 		return (rv);
-	rv = mm_cfg_get_strv(cfg, NULL, "eal.args", &s->s_eal_args, &n, err, errlen);
-	if (rv == -ENOENT) {
-		s->s_eal_args = calloc(1, sizeof(char *));
-		rv = s->s_eal_args != NULL ? 0 : -ENOMEM;
-	}
-	return (rv);
+	/* An absent list still comes back as an empty one. */
+	return (absent_ok(mm_cfg_get_strv(cfg, NULL, "eal.args", &s->s_eal_args, &n, err, errlen)));
 }
 
 static int
@@ -173,10 +171,7 @@ load_home_net(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t
 	int rv;
 
 	mm_prefix_set_init(&s->s_home_net);
-	rv = mm_cfg_get_strv(cfg, NULL, "home_net", &v, &n, err, errlen);
-	if (rv == -ENOENT)
-		return (0);
-	if (rv < 0)
+	if ((rv = absent_ok(mm_cfg_get_strv(cfg, NULL, "home_net", &v, &n, err, errlen))) < 0)
 		return (rv);
 	for (size_t i = 0; i < n && rv == 0; i++) {
 		char sub[MM_CFG_ERRLEN];
@@ -222,6 +217,11 @@ load_mempool(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t 
 		     mm_cfg_get_u64(cfg, NULL, "mempool.cache", 256, 0, 512, &v, err, errlen))) < 0)
 		return (rv);
 	s->s_mbuf_cache = (uint32_t)v;
+	if ((rv = absent_ok(
+		     mm_cfg_get_u64(cfg, NULL, "mempool.data_room", RTE_MBUF_DEFAULT_DATAROOM, 1024,
+			     UINT16_MAX - RTE_PKTMBUF_HEADROOM, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_data_room = (uint32_t)v;
 	if ((rv = absent_ok(
 		     mm_cfg_get_u64(cfg, NULL, "mempool.burst", 32, 1, 64, &v, err, errlen))) < 0)
 		return (rv);

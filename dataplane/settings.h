@@ -47,6 +47,7 @@ struct dp_settings {
 	/* mempool and bursts */
 	uint32_t s_mbufs;
 	uint32_t s_mbuf_cache;
+	uint32_t s_data_room; /* bytes of packet data per mbuf (longer frames chain) */
 	uint16_t s_burst;
 	uint32_t s_dispatch_ring; /* per-worker ring when one queue feeds several workers */
 	uint32_t s_record_ring;   /* per-worker ring of flow records to the control thread */

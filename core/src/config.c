@@ -631,8 +631,8 @@ cfg_map_find(const struct mm_cfg_node *map, const char *key, size_t len)
 
 /*
  * Follows a dotted path.  Returns 0, -ENOENT when a component is missing, or
- * -ENOTDIR when the path runs into a value that cannot hold the next component
- * (*stop is that value).
+ * -ENOTDIR when the path runs into a value that cannot hold the next component.
+ * *stop is the deepest node reached: that value, or the missing key's parent.
  */
 int
 cfg_walk(const struct mm_cfg_node *n, const char *path, struct mm_cfg_node **out,
@@ -641,6 +641,7 @@ cfg_walk(const struct mm_cfg_node *n, const char *path, struct mm_cfg_node **out
 	const char *s = path != NULL ? path : "";
 
 	*out = NULL;
+	*stop = n;
 	while (*s != '\0') {
 		size_t len = strcspn(s, "."), idx;
 
@@ -657,6 +658,7 @@ cfg_walk(const struct mm_cfg_node *n, const char *path, struct mm_cfg_node **out
 			*stop = n;
 			return (-ENOTDIR);
 		}
+		*stop = n;
 		s += len;
 		if (*s == '.' && *++s == '\0')
 			return (-ENOENT);

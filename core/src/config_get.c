@@ -39,8 +39,14 @@ get_node(const struct mm_cfg *cfg, const struct mm_cfg_node *base, const char *p
 			cfg_type_name(stop->n_type));
 		return (-EINVAL);
 	}
-	if (rv != 0)
+	if (rv != 0) {
+		/*
+		 * The section the key would be in was read: a misspelt key beside
+		 * it is then reported by itself, not as its whole section.
+		 */
+		cfg_mark_up((struct mm_cfg_node *)stop);
 		return (-ENOENT);
+	}
 	cfg_mark_up(*np);
 	return (cfg_node_is_empty(*np) ? -ENOENT : 0);
 }
