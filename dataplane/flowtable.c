@@ -74,7 +74,8 @@ struct frag_slot {
 
 struct flow_table {
 	struct rte_hash *ft_hash;
-	struct flow_entry *ft_entries;
+	uint8_t *ft_entries; /* ft_stride bytes each: the entry, then plugins' state */
+	size_t ft_stride;
 	struct frag_slot *ft_frags;
 	struct flow_table_conf ft_conf;
 	struct flow_list ft_lists[FLOW_CLASS__COUNT];
@@ -82,6 +83,18 @@ struct flow_table {
 	uint64_t ft_now; /* latest packet time seen */
 	uint64_t ft_seq; /* flow id counter */
 };
+
+static inline struct flow_entry *
+entry(const struct flow_table *ft, uint32_t idx)
+{
+	return ((struct flow_entry *)(ft->ft_entries + (size_t)idx * ft->ft_stride));
+}
+
+static inline void *
+entry_state(struct flow_entry *e)
+{
+	return (e + 1);
+}
 
 static const char *const flow_class_names[FLOW_CLASS__COUNT] = {
 	[FLOW_CLASS_TCP_NEW] = "tcp_new",
@@ -125,8 +138,10 @@ flow_table_create(const char *name, const struct flow_table_conf *conf)
 	ft->ft_hash = rte_hash_create(&hp);
 	if (ft->ft_hash == NULL)
 		goto fail_hash;
-	ft->ft_entries = rte_zmalloc_socket(name, sizeof(struct flow_entry) * conf->fc_capacity,
-		RTE_CACHE_LINE_SIZE, conf->fc_socket);
+	ft->ft_stride = RTE_ALIGN_CEIL(
+		sizeof(struct flow_entry) + conf->fc_state_size, RTE_CACHE_LINE_SIZE);
+	ft->ft_entries = rte_zmalloc_socket(
+		name, ft->ft_stride * conf->fc_capacity, RTE_CACHE_LINE_SIZE, conf->fc_socket);
 	if (ft->ft_entries == NULL)
 		goto fail_entries;
 	ft->ft_frags = rte_zmalloc_socket(
@@ -162,15 +177,15 @@ flow_table_free(struct flow_table *ft)
 static inline void
 list_unlink(struct flow_table *ft, uint32_t idx)
 {
-	struct flow_entry *e = &ft->ft_entries[idx];
+	struct flow_entry *e = entry(ft, idx);
 	struct flow_list *l = &ft->ft_lists[e->fe_class];
 
 	if (e->fe_prev != FT_NIL)
-		ft->ft_entries[e->fe_prev].fe_next = e->fe_next;
+		entry(ft, e->fe_prev)->fe_next = e->fe_next;
 	else
 		l->fl_head = e->fe_next;
 	if (e->fe_next != FT_NIL)
-		ft->ft_entries[e->fe_next].fe_prev = e->fe_prev;
+		entry(ft, e->fe_next)->fe_prev = e->fe_prev;
 	else
 		l->fl_tail = e->fe_prev;
 }
@@ -178,14 +193,14 @@ list_unlink(struct flow_table *ft, uint32_t idx)
 static inline void
 list_append(struct flow_table *ft, uint32_t idx, uint8_t cls)
 {
-	struct flow_entry *e = &ft->ft_entries[idx];
+	struct flow_entry *e = entry(ft, idx);
 	struct flow_list *l = &ft->ft_lists[cls];
 
 	e->fe_class = cls;
 	e->fe_next = FT_NIL;
 	e->fe_prev = l->fl_tail;
 	if (l->fl_tail != FT_NIL)
-		ft->ft_entries[l->fl_tail].fe_next = idx;
+		entry(ft, l->fl_tail)->fe_next = idx;
 	else
 		l->fl_head = idx;
 	l->fl_tail = idx;
@@ -196,14 +211,14 @@ flow_emit(struct flow_table *ft, struct flow_entry *e, enum mm_flow_end reason)
 {
 	e->fe_rec.fr_end = (uint8_t)reason;
 	ft->ft_stats.fs_ended[reason]++;
-	ft->ft_conf.fc_emit(ft->ft_conf.fc_emit_arg, &e->fe_rec);
+	ft->ft_conf.fc_emit(ft->ft_conf.fc_emit_arg, &e->fe_rec, entry_state(e));
 }
 
 /* Emits the flow and removes it from the table. */
 static void
 flow_end(struct flow_table *ft, uint32_t idx, enum mm_flow_end reason)
 {
-	struct flow_entry *e = &ft->ft_entries[idx];
+	struct flow_entry *e = entry(ft, idx);
 
 	flow_emit(ft, e, reason);
 	list_unlink(ft, idx);
@@ -321,13 +336,13 @@ static void
 flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, const struct dp_pkt *p,
 	bool src_is_lo, uint64_t ts, uint16_t port)
 {
-	struct flow_entry *e = &ft->ft_entries[idx];
+	struct flow_entry *e = entry(ft, idx);
 	struct mm_flow_rec *r = &e->fe_rec;
 	/* A flow first seen at its SYN-ACK was started by the packet's receiver. */
 	bool from_resp = p->p_proto == IPPROTO_TCP &&
 			 (p->p_tcp_flags & (MM_TCP_SYN | MM_TCP_ACK)) == (MM_TCP_SYN | MM_TCP_ACK);
 
-	memset(e, 0, sizeof(*e));
+	memset(e, 0, ft->ft_stride);
 	e->fe_key = *k;
 	e->fe_used = 1;
 	e->fe_init_is_lo = (uint8_t)(src_is_lo != from_resp);
@@ -351,6 +366,8 @@ flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, const s
 	list_append(ft, idx, initial_class(p->p_proto));
 	ft->ft_stats.fs_created++;
 	ft->ft_stats.fs_active++;
+	if (ft->ft_conf.fc_new != NULL)
+		ft->ft_conf.fc_new(ft->ft_conf.fc_emit_arg, r, entry_state(e));
 }
 
 /* Starts a new interval of an active flow: the counters restart, the id stays. */
@@ -377,8 +394,8 @@ evict_one(struct flow_table *ft)
 	for (int c = 0; c < FLOW_CLASS__COUNT; c++) {
 		uint32_t h = ft->ft_lists[c].fl_head;
 
-		if (h != FT_NIL && ft->ft_entries[h].fe_rec.fr_last_ns < oldest) {
-			oldest = ft->ft_entries[h].fe_rec.fr_last_ns;
+		if (h != FT_NIL && entry(ft, h)->fe_rec.fr_last_ns < oldest) {
+			oldest = entry(ft, h)->fe_rec.fr_last_ns;
 			victim = h;
 		}
 	}
@@ -411,11 +428,12 @@ flow_find_or_add(struct flow_table *ft, const struct flow_key *k, hash_sig_t sig
 	return (pos);
 }
 
-static void
+/* Accounts one packet; returns true when it was sent by the initiator. */
+static bool
 flow_account(struct flow_table *ft, uint32_t idx, const struct dp_pkt *p, bool src_is_lo,
 	uint32_t wire_len, uint64_t ts)
 {
-	struct flow_entry *e = &ft->ft_entries[idx];
+	struct flow_entry *e = entry(ft, idx);
 	struct mm_flow_rec *r = &e->fe_rec;
 	bool to_server = src_is_lo == (e->fe_init_is_lo != 0);
 	uint8_t cls = e->fe_class;
@@ -454,6 +472,7 @@ flow_account(struct flow_table *ft, uint32_t idx, const struct dp_pkt *p, bool s
 	/* Move to the tail of its (possibly new) class: the most recently seen. */
 	list_unlink(ft, idx);
 	list_append(ft, idx, cls);
+	return (to_server);
 }
 
 /* A SYN on a closed connection is a new connection on the same ports. */
@@ -465,7 +484,7 @@ is_port_reuse(const struct flow_entry *e, const struct dp_pkt *p)
 }
 
 uint16_t
-flow_table_update_burst(struct flow_table *ft, const struct flow_pkt *pkts, uint16_t n)
+flow_table_update_burst(struct flow_table *ft, struct flow_pkt *pkts, uint16_t n)
 {
 	struct flow_key keys[FT_BURST_MAX];
 	const void *kp[FT_BURST_MAX];
@@ -486,7 +505,7 @@ flow_table_update_burst(struct flow_table *ft, const struct flow_pkt *pkts, uint
 	rte_hash_lookup_with_hash_bulk(ft->ft_hash, kp, sigs, n, pos);
 	for (uint16_t i = 0; i < n; i++)
 		if (pos[i] >= 0)
-			rte_prefetch0(&ft->ft_entries[pos[i]]);
+			rte_prefetch0(entry(ft, (uint32_t)pos[i]));
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_pkt *p = pkts[i].fp_pkt;
@@ -500,16 +519,19 @@ flow_table_update_burst(struct flow_table *ft, const struct flow_pkt *pkts, uint
 		 * Bulk results can go stale within a burst: an earlier packet may
 		 * have created this key or evicted the entry it points at.
 		 */
-		if (idx < 0 || !ft->ft_entries[idx].fe_used ||
-			memcmp(&ft->ft_entries[idx].fe_key, &keys[i], sizeof(keys[i])) != 0) {
+		if (idx < 0 || !entry(ft, idx)->fe_used ||
+			memcmp(&entry(ft, idx)->fe_key, &keys[i], sizeof(keys[i])) != 0) {
 			idx = flow_find_or_add(ft, &keys[i], sigs[i], &is_new);
-			if (idx < 0)
+			if (idx < 0) {
+				pkts[i].fp_rec = NULL;
+				pkts[i].fp_state = NULL;
 				continue;
+			}
 		}
 		if (is_new) {
 			flow_init(ft, (uint32_t)idx, &keys[i], p, lo[i], ts, pkts[i].fp_port);
-		} else if (unlikely(is_port_reuse(&ft->ft_entries[idx], p))) {
-			struct flow_entry *e = &ft->ft_entries[idx];
+		} else if (unlikely(is_port_reuse(entry(ft, idx), p))) {
+			struct flow_entry *e = entry(ft, idx);
 
 			/* Same key, same slot: end the old connection, start the new one. */
 			flow_emit(ft, e, timeout_reason(e));
@@ -517,7 +539,10 @@ flow_table_update_burst(struct flow_table *ft, const struct flow_pkt *pkts, uint
 			ft->ft_stats.fs_active--;
 			flow_init(ft, (uint32_t)idx, &keys[i], p, lo[i], ts, pkts[i].fp_port);
 		}
-		flow_account(ft, (uint32_t)idx, p, lo[i], pkts[i].fp_wire_len, ts);
+		pkts[i].fp_to_server =
+			flow_account(ft, (uint32_t)idx, p, lo[i], pkts[i].fp_wire_len, ts);
+		pkts[i].fp_rec = &entry(ft, (uint32_t)idx)->fe_rec;
+		pkts[i].fp_state = entry_state(entry(ft, (uint32_t)idx));
 		done++;
 	}
 	return (done);
@@ -537,7 +562,7 @@ flow_table_expire(struct flow_table *ft, uint64_t now_ns, unsigned budget)
 
 			if (h == FT_NIL)
 				break;
-			e = &ft->ft_entries[h];
+			e = entry(ft, h);
 			if (e->fe_rec.fr_last_ns + to > now_ns)
 				break;
 			flow_end(ft, h, timeout_reason(e));
@@ -555,7 +580,7 @@ flow_table_flush(struct flow_table *ft, enum mm_flow_end reason)
 	for (int c = 0; c < FLOW_CLASS__COUNT; c++) {
 		while (ft->ft_lists[c].fl_head != FT_NIL) {
 			uint32_t h = ft->ft_lists[c].fl_head;
-			struct flow_entry *e = &ft->ft_entries[h];
+			struct flow_entry *e = entry(ft, h);
 			enum mm_flow_end r = timeout_reason(e);
 
 			/* A connection that closed keeps its close as the reason. */

@@ -14,6 +14,7 @@
 #ifndef DP_FLOWTABLE_H
 #define DP_FLOWTABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <mamori/flow.h>
@@ -33,7 +34,13 @@ enum flow_class {
 
 const char *flow_class_name(enum flow_class c);
 
-typedef void (*flow_emit_fn)(void *arg, const struct mm_flow_rec *rec);
+/*
+ * Callbacks from the table, on its lcore.  state is the flow's block of
+ * fc_state_size bytes (zeroed when the flow starts, kept across active-timeout
+ * reports, gone after an end).
+ */
+typedef void (*flow_emit_fn)(void *arg, const struct mm_flow_rec *rec, void *state);
+typedef void (*flow_new_fn)(void *arg, const struct mm_flow_rec *rec, void *state);
 
 struct flow_table_conf {
 	uint32_t fc_capacity;                      /* flows held at once */
@@ -42,7 +49,9 @@ struct flow_table_conf {
 	int fc_socket;                             /* NUMA socket for the memory */
 	uint16_t fc_lcore;                         /* stamped into flow ids */
 	flow_emit_fn fc_emit;                      /* receives every ended or reported flow */
-	void *fc_emit_arg;
+	flow_new_fn fc_new;                        /* told of every new flow; may be NULL */
+	void *fc_emit_arg;                         /* argument of both callbacks */
+	uint32_t fc_state_size;                    /* bytes of per-flow state for plugins */
 };
 
 struct flow_table_stats {
@@ -65,10 +74,14 @@ struct flow_pkt {
 	uint64_t fp_ts_ns;    /* packet time */
 	uint32_t fp_wire_len; /* frame length */
 	uint16_t fp_port;     /* input port */
+	/* Filled in by flow_table_update_burst(), valid until the next call. */
+	const struct mm_flow_rec *fp_rec; /* the packet's flow, NULL if none */
+	void *fp_state;                   /* its per-flow state */
+	bool fp_to_server;                /* sent by the flow's initiator */
 };
 
 /* Accounts a burst of packets; returns the number accounted to a flow. */
-uint16_t flow_table_update_burst(struct flow_table *ft, const struct flow_pkt *pkts, uint16_t n);
+uint16_t flow_table_update_burst(struct flow_table *ft, struct flow_pkt *pkts, uint16_t n);
 
 /* Ends flows idle for longer than their timeout at time now; at most budget of them. */
 unsigned flow_table_expire(struct flow_table *ft, uint64_t now_ns, unsigned budget);

@@ -5,6 +5,8 @@
  * lcores are workers.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,6 +65,8 @@ static const char usage_text[] =
 	"                           same as --set home_net=CIDRS\n"
 	"  -F, --flows-out FILE     write flow records as EVE JSON lines ('-': stdout);\n"
 	"                           same as --set output.flows=FILE\n"
+	"  -e, --eve FILE           write every event (flows included) as EVE JSON lines,\n"
+	"                           as Suricata's eve.json; same as --set output.eve=FILE\n"
 	"  -j, --summary-json FILE  write the final statistics as one JSON object\n"
 	"  -i, --stats-interval DUR print statistics every DUR (10s, 1m; 0: only at exit)\n"
 	"  -L, --lcores LIST        EAL lcores, the first being the control lcore\n"
@@ -161,6 +165,7 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 		{ "set", required_argument, NULL, 's' },
 		{ "home-net", required_argument, NULL, 'H' },
 		{ "flows-out", required_argument, NULL, 'F' },
+		{ "eve", required_argument, NULL, 'e' },
 		{ "summary-json", required_argument, NULL, 'j' },
 		{ "stats-interval", required_argument, NULL, 'i' },
 		{ "lcores", required_argument, NULL, 'L' },
@@ -174,6 +179,7 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 	static const char *const keys[128] = {
 		['H'] = "home_net",
 		['F'] = "output.flows",
+		['e'] = "output.eve",
 		['j'] = "output.summary_json",
 		['i'] = "output.stats_interval",
 		['L'] = "eal.lcores",
@@ -187,7 +193,7 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 		return (-1);
 	memset(o, 0, sizeof(*o));
 	o->o_log_level = MM_LOG_NOTICE;
-	while ((c = getopt_long(argc, argv, "c:r:s:H:F:j:i:L:ql:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:s:H:F:e:j:i:L:ql:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->o_config = optarg;
@@ -202,6 +208,7 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 			break;
 		case 'H':
 		case 'F':
+		case 'e':
 		case 'j':
 		case 'i':
 		case 'L':
@@ -271,8 +278,15 @@ out:
 	return (rv);
 }
 
+struct app;
+static uint64_t env_now_ns(void *arg);
+
 struct app {
+	struct mm_cfg *a_cfg;
 	struct dp_settings a_s;
+	struct plg_set a_plugins;
+	FILE *a_eve;
+	uint64_t a_events_written;
 	struct dp_port a_ports[DP_MAX_PORTS];
 	unsigned a_nports;
 	struct dp_workers a_ws;
@@ -285,6 +299,42 @@ struct app {
 };
 
 static int
+load_plugins(struct app *a)
+{
+	struct plg_env env;
+	char err[MM_CFG_ERRLEN], exe[PATH_MAX];
+	unsigned lcore;
+	ssize_t n;
+	int rv;
+
+	memset(&env, 0, sizeof(env));
+	env.e_cfg = a->a_cfg;
+	env.e_home_net = &a->a_s.s_home_net;
+	env.e_state_dir = a->a_s.s_state_dir;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		n = 0;
+	exe[n] = '\0';
+	env.e_exe_dir = dirname(exe);
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (env.e_nworkers == PLG_MAX_WORKERS)
+			break;
+		env.e_worker_lcore[env.e_nworkers] = lcore;
+		env.e_worker_socket[env.e_nworkers] = (int)rte_lcore_to_socket_id(lcore);
+		env.e_nworkers++;
+	}
+	env.e_now_ns = env_now_ns;
+	env.e_now_arg = a;
+	/* A refused plugin is reported; the appliance runs on with the others. */
+	if ((rv = plg_load(&a->a_plugins, &env, true, err, sizeof(err))) < 0) {
+		mm_err("%s", err);
+		return (rv);
+	}
+	a->a_plugins.ps_backpressure = a->a_offline;
+	return (0);
+}
+
+static int
 setup_workers(struct app *a)
 {
 	struct dp_workers *ws = &a->a_ws;
@@ -294,7 +344,8 @@ setup_workers(struct app *a)
 	{
 		if (ws->ws_n == DP_MAX_WORKERS)
 			break;
-		ws->ws_v[ws->ws_n] = dp_worker_create(ws, ws->ws_n, lcore, &a->a_s, a->a_offline);
+		ws->ws_v[ws->ws_n] =
+			dp_worker_create(ws, ws->ws_n, lcore, &a->a_s, a->a_offline, &a->a_plugins);
 		if (ws->ws_v[ws->ws_n] == NULL) {
 			mm_err("lcore %u: cannot create the worker (flow table of %u flows, "
 			       "rings): "
@@ -413,33 +464,56 @@ count_captures(struct app *a)
 	return (0);
 }
 
-/* Moves flow records from the workers' rings to the output; returns how many. */
-static unsigned
-drain_records(struct app *a)
+/* Writes one event where it goes: --flows-out for flows, --eve for all. */
+static void
+event_out(struct app *a, json_t *ev)
 {
-	struct mm_flow_rec recs[64];
-	unsigned total = 0;
+	const char *type = json_string_value(json_object_get(ev, "event_type"));
 
-	for (unsigned i = 0; i < a->a_ws.ws_n; i++) {
+	if (a->a_flows != NULL && type != NULL && strcmp(type, "flow") == 0) {
+		if (mm_eve_write(a->a_flows, ev) < 0)
+			mm_warn("output.flows: write failed: %s", strerror(errno));
+		else
+			a->a_flows_written++;
+	}
+	if (a->a_eve != NULL) {
+		if (mm_eve_write(a->a_eve, ev) < 0)
+			mm_warn("output.eve: write failed: %s", strerror(errno));
+		else
+			a->a_events_written++;
+	}
+}
+
+/* Moves events from the workers' rings and the control thread to the outputs. */
+static unsigned
+drain_events(struct app *a)
+{
+	struct plg_set *set = &a->a_plugins;
+	struct mm_event evs[32];
+	unsigned total = 0;
+	size_t i;
+	json_t *o;
+
+	for (unsigned w = 0; w < a->a_ws.ws_n; w++) {
 		unsigned n;
 
 		while ((n = rte_ring_sc_dequeue_burst_elem(
-				a->a_ws.ws_v[i]->w_records, recs, sizeof(recs[0]), 64, NULL)) > 0) {
+				set->ps_events[w], evs, sizeof(evs[0]), RTE_DIM(evs), NULL)) > 0) {
 			total += n;
-			if (a->a_flows == NULL)
-				continue;
 			for (unsigned k = 0; k < n; k++) {
-				json_t *ev = mm_eve_flow(&recs[k]);
-
-				if (ev == NULL || mm_eve_write(a->a_flows, ev) < 0)
-					mm_warn("flow record %" PRIu64 " could not be written",
-						recs[k].fr_id);
-				else
-					a->a_flows_written++;
-				json_decref(ev);
+				if ((o = plg_event_json(set, &evs[k])) == NULL)
+					continue;
+				event_out(a, o);
+				json_decref(o);
 			}
 		}
 	}
+	json_array_foreach(set->ps_ctl_events, i, o)
+	{
+		event_out(a, o);
+		total++;
+	}
+	json_array_clear(set->ps_ctl_events);
 	return (total);
 }
 
@@ -468,6 +542,25 @@ now_s(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
+/* The packet clock: the newest capture time offline, the wall clock live. */
+static uint64_t
+app_now_ns(const struct app *a)
+{
+	uint64_t now = 0;
+
+	if (!a->a_offline)
+		return (dp_clock_ns(&a->a_ws));
+	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
+		now = RTE_MAX(now, flow_table_now(a->a_ws.ws_v[i]->w_ft));
+	return (now);
+}
+
+static uint64_t
+env_now_ns(void *arg)
+{
+	return (app_now_ns(arg));
+}
+
 static bool
 workers_done(const struct app *a)
 {
@@ -482,13 +575,14 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 {
 	bool progress = !o->o_quiet && isatty(STDERR_FILENO);
 	double t_last_progress = 0, t_last_stats = t_start, t_last_change = t_start;
+	double t_last_tick = t_start;
 	uint64_t received = 0, last_received = 0;
 	struct dp_totals tot;
 
 	while (!workers_done(a)) {
 		double t = now_s();
 
-		if (drain_records(a) == 0)
+		if (drain_events(a) == 0)
 			usleep(200);
 		if (!a->a_ws.ws_stop) {
 			if (got_signal) {
@@ -507,6 +601,10 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 					a->a_ws.ws_stop = true;
 				}
 			}
+		}
+		if (t - t_last_tick >= 1.0) {
+			plg_tick(&a->a_plugins, app_now_ns(a));
+			t_last_tick = t;
 		}
 		if (progress && t - t_last_progress > 0.25) {
 			dp_stats_totals(&a->a_ws, &tot);
@@ -529,7 +627,8 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 			(t - t_last_stats) * 1000 >= (double)a->a_s.s_stats_interval_ms) {
 			if (progress)
 				fputc('\n', stderr);
-			dp_stats_print(stdout, a->a_ports, a->a_nports, &a->a_ws, t - t_start);
+			dp_stats_print(stdout, a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins,
+				t - t_start);
 			fflush(stdout);
 			t_last_stats = t;
 		}
@@ -537,33 +636,44 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 	if (progress)
 		fputs("\r\033[K", stderr);
 	rte_eal_mp_wait_lcore();
-	drain_records(a);
+	drain_events(a);
 }
 
 static int
-open_outputs(struct app *a)
+open_output(const char *key, const char *path, FILE **f)
 {
-	if (a->a_s.s_flows_out == NULL)
+	if (path == NULL)
 		return (0);
-	if (strcmp(a->a_s.s_flows_out, "-") == 0) {
-		a->a_flows = stdout;
+	if (strcmp(path, "-") == 0) {
+		*f = stdout;
 		return (0);
 	}
-	if ((a->a_flows = fopen(a->a_s.s_flows_out, "w")) == NULL) {
-		mm_err("output.flows: cannot write '%s': %s", a->a_s.s_flows_out, strerror(errno));
+	if ((*f = fopen(path, "w")) == NULL) {
+		mm_err("%s: cannot write '%s': %s", key, path, strerror(errno));
 		return (-errno);
 	}
 	return (0);
 }
 
 static int
+open_outputs(struct app *a)
+{
+	int rv;
+
+	if ((rv = open_output("output.flows", a->a_s.s_flows_out, &a->a_flows)) < 0)
+		return (rv);
+	return (open_output("output.eve", a->a_s.s_eve_out, &a->a_eve));
+}
+
+static int
 write_summary(struct app *a, double elapsed)
 {
-	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, elapsed);
+	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
 	FILE *f;
 	int rv = 0;
 
 	json_object_set_new(j, "flows_written", json_integer((json_int_t)a->a_flows_written));
+	json_object_set_new(j, "events_written", json_integer((json_int_t)a->a_events_written));
 	if ((f = fopen(a->a_s.s_summary_json, "w")) == NULL ||
 		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 		mm_err("output.summary_json: cannot write '%s': %s", a->a_s.s_summary_json,
@@ -579,16 +689,19 @@ write_summary(struct app *a, double elapsed)
 static void
 print_summary(struct app *a, const struct opts *o, double elapsed)
 {
-	FILE *out = a->a_flows == stdout ? stderr : stdout;
+	FILE *out = a->a_flows == stdout || a->a_eve == stdout ? stderr : stdout;
 
 	if (o->o_pcap != NULL)
 		fprintf(out, PROG ": capture %s: ", o->o_pcap);
 	else
 		fprintf(out, PROG ": ");
-	dp_stats_print(out, a->a_ports, a->a_nports, &a->a_ws, elapsed);
+	dp_stats_print(out, a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
 	if (a->a_flows != NULL && a->a_flows != stdout)
 		fprintf(out, "flow records written to %s: %" PRIu64 "\n", a->a_s.s_flows_out,
 			a->a_flows_written);
+	if (a->a_eve != NULL && a->a_eve != stdout)
+		fprintf(out, "events written to %s: %" PRIu64 "\n", a->a_s.s_eve_out,
+			a->a_events_written);
 }
 
 static void
@@ -596,10 +709,14 @@ app_fini(struct app *a)
 {
 	if (a->a_flows != NULL && a->a_flows != stdout)
 		fclose(a->a_flows);
+	if (a->a_eve != NULL && a->a_eve != stdout)
+		fclose(a->a_eve);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
+	plg_unload(&a->a_plugins);
 	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
 		dp_worker_free(a->a_ws.ws_v[i]);
+	mm_cfg_free(a->a_cfg);
 	rte_mempool_free(a->a_pool);
 	dp_settings_fini(&a->a_s);
 }
@@ -626,15 +743,23 @@ main(int argc, char **argv)
 		dp_settings_fini(&a.a_s);
 		return (2);
 	}
-	mm_cfg_free(cfg);
+	a.a_cfg = cfg;
 	if (o.o_check) {
-		printf(PROG ": configuration is valid (%u port(s), lcores %s)\n", a.a_s.s_nports,
-			a.a_s.s_lcores);
+		/* Plugin sections are checked by the plugins themselves, when loaded. */
+		mm_cfg_mark_used(mm_cfg_lookup(cfg, "plugins"));
+		rv = mm_cfg_check_unused(cfg, err, sizeof(err));
+		if (rv > 0)
+			mm_err("%s", err);
+		else
+			printf(PROG ": configuration is valid (%u port(s), lcores %s)\n",
+				a.a_s.s_nports, a.a_s.s_lcores);
 		dp_settings_fini(&a.a_s);
-		return (0);
+		mm_cfg_free(cfg);
+		return (rv > 0 ? 2 : 0);
 	}
 	if (count_captures(&a) < 0) {
 		dp_settings_fini(&a.a_s);
+		mm_cfg_free(cfg);
 		return (2);
 	}
 	if (dp_eal_args(&a.a_s, argv[0], &eal_argv, &eal_argc, err, sizeof(err)) < 0) {
@@ -664,8 +789,18 @@ main(int argc, char **argv)
 		mm_err("cannot register the mbuf timestamp field: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if (setup_ports(&a) < 0 || setup_workers(&a) < 0 || open_outputs(&a) < 0)
+	if (setup_ports(&a) < 0 || load_plugins(&a) < 0 || setup_workers(&a) < 0 ||
+		open_outputs(&a) < 0)
 		goto out;
+	if (plg_workers_init(&a.a_plugins, a.a_s.s_event_ring, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		goto out;
+	}
+	if (mm_cfg_check_unused(a.a_cfg, err, sizeof(err)) > 0) {
+		mm_err("%s", err);
+		status = 2;
+		goto out;
+	}
 	if (a.a_s.s_home_net.ps_n == 0)
 		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
 	t_start = now_s();

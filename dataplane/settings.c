@@ -193,6 +193,14 @@ load_output(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 		s->s_flows_out = dup_or_null(v);
 	else if (rv != -ENOENT)
 		return (rv);
+	if ((rv = absent_ok(mm_cfg_get_str(
+		     cfg, NULL, "state_dir", "/var/lib/mamori", &v, err, errlen))) < 0)
+		return (rv);
+	s->s_state_dir = strdup(v);
+	if ((rv = mm_cfg_get_str(cfg, NULL, "output.eve", NULL, &v, err, errlen)) == 0)
+		s->s_eve_out = dup_or_null(v);
+	else if (rv != -ENOENT)
+		return (rv);
 	if ((rv = mm_cfg_get_str(cfg, NULL, "output.summary_json", NULL, &v, err, errlen)) == 0)
 		s->s_summary_json = dup_or_null(v);
 	else if (rv != -ENOENT)
@@ -231,9 +239,9 @@ load_mempool(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t 
 		return (rv);
 	s->s_dispatch_ring = (uint32_t)v;
 	if ((rv = absent_ok(mm_cfg_get_u64(
-		     cfg, NULL, "rings.records", 8192, 64, 1U << 20, &v, err, errlen))) < 0)
+		     cfg, NULL, "rings.events", 8192, 64, 1U << 20, &v, err, errlen))) < 0)
 		return (rv);
-	s->s_record_ring = (uint32_t)v;
+	s->s_event_ring = (uint32_t)v;
 	if (s->s_mbuf_cache > s->s_mbufs / 1.5) {
 		snprintf(err, errlen,
 			"%s: mempool.cache: %u is too large for %u mbufs (at most %u)",
@@ -247,7 +255,6 @@ load_mempool(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t 
 int
 dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
 {
-	const struct mm_cfg_node *plugins;
 	int rv;
 
 	memset(s, 0, sizeof(*s));
@@ -258,11 +265,7 @@ dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, siz
 		(rv = load_home_net(s, cfg, err, errlen)) < 0 ||
 		(rv = load_output(s, cfg, err, errlen)) < 0)
 		return (rv);
-	/* Plugins have their own sections; the plugin loader reads them. */
-	if ((plugins = mm_cfg_lookup(cfg, "plugins")) != NULL)
-		mm_cfg_mark_used(plugins);
-	if (mm_cfg_check_unused(cfg, err, errlen) > 0)
-		return (-EINVAL);
+	/* Unknown keys are checked once the plugins have read their sections. */
 	return (0);
 }
 
@@ -276,7 +279,9 @@ dp_settings_fini(struct dp_settings *s)
 		free(s->s_ports[i].pc_dev);
 	mm_prefix_set_fini(&s->s_home_net);
 	free(s->s_flows_out);
+	free(s->s_eve_out);
 	free(s->s_summary_json);
 	free(s->s_pcap);
+	free(s->s_state_dir);
 	memset(s, 0, sizeof(*s));
 }

@@ -50,16 +50,18 @@ struct dp_settings {
 	uint32_t s_data_room; /* bytes of packet data per mbuf (longer frames chain) */
 	uint16_t s_burst;
 	uint32_t s_dispatch_ring; /* per-worker ring when one queue feeds several workers */
-	uint32_t s_record_ring;   /* per-worker ring of flow records to the control thread */
+	uint32_t s_event_ring;    /* per-worker ring of events to the control thread */
 	/* flows */
 	struct flow_table_conf s_flow; /* capacity, timeouts, active timeout */
 	struct mm_prefix_set s_home_net;
 	/* output */
 	char *s_flows_out;            /* EVE flow JSON lines, or NULL */
+	char *s_eve_out;              /* every event as EVE JSON lines, or NULL */
 	char *s_summary_json;         /* summary as one JSON object, or NULL */
 	uint64_t s_stats_interval_ms; /* 0: only at exit */
 	/* offline */
-	char *s_pcap; /* --pcap FILE: offline run over one capture */
+	char *s_pcap;      /* --pcap FILE: offline run over one capture */
+	char *s_state_dir; /* the appliance state: keys, plugin data */
 };
 
 /* Fills s from the configuration; returns 0 or a negative errno with err set. */

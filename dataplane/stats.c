@@ -32,7 +32,6 @@ dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t)
 		for (int a = 0; a < DP_AN__COUNT; a++)
 			t->t_anomalies[a] += ls->ls_anomalies[a];
 		t->t_records += ls->ls_records;
-		t->t_record_drops += ls->ls_record_drops;
 		t->t_dispatch_drops += ls->ls_dispatch_drops;
 		flow_table_stats(w->w_ft, &fs);
 		t->t_flows.fs_active += fs.fs_active;
@@ -95,8 +94,8 @@ load_pct(const struct dp_lcore_stats *ls)
 }
 
 json_t *
-dp_stats_json(
-	const struct dp_port *ports, unsigned nports, const struct dp_workers *ws, double elapsed_s)
+dp_stats_json(const struct dp_port *ports, unsigned nports, const struct dp_workers *ws,
+	const struct plg_set *plugins, double elapsed_s)
 {
 	json_t *jp = json_array(), *jl = json_array(), *tot;
 	struct dp_totals t;
@@ -117,24 +116,23 @@ dp_stats_json(
 				(json_int_t)ls->ls_bytes, "l4", (json_int_t)ls->ls_l4, "l3_only",
 				(json_int_t)ls->ls_l3, "not_ip", (json_int_t)ls->ls_not_ip,
 				"dispatched", (json_int_t)ls->ls_dispatched, "dispatch_drops",
-				(json_int_t)ls->ls_dispatch_drops, "record_drops",
-				(json_int_t)ls->ls_record_drops, "load_pct", load_pct(ls), "flows",
+				(json_int_t)ls->ls_dispatch_drops, "records",
+				(json_int_t)ls->ls_records, "load_pct", load_pct(ls), "flows",
 				flows_json(&fs), "anomalies", anomalies_json(ls->ls_anomalies)));
 	}
 	dp_stats_totals(ws, &t);
-	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "packets",
+	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "packets",
 		(json_int_t)t.t_pkts, "bytes", (json_int_t)t.t_bytes, "l4", (json_int_t)t.t_l4,
 		"l3_only", (json_int_t)t.t_l3, "not_ip", (json_int_t)t.t_not_ip, "records",
-		(json_int_t)t.t_records, "record_drops", (json_int_t)t.t_record_drops,
-		"dispatch_drops", (json_int_t)t.t_dispatch_drops, "flows", flows_json(&t.t_flows),
-		"anomalies", anomalies_json(t.t_anomalies));
-	return (json_pack("{s:f, s:o, s:o, s:o}", "elapsed_s", elapsed_s, "ports", jp, "lcores", jl,
-		"totals", tot));
+		(json_int_t)t.t_records, "dispatch_drops", (json_int_t)t.t_dispatch_drops, "flows",
+		flows_json(&t.t_flows), "anomalies", anomalies_json(t.t_anomalies));
+	return (json_pack("{s:f, s:o, s:o, s:o, s:o}", "elapsed_s", elapsed_s, "ports", jp,
+		"lcores", jl, "totals", tot, "plugins", plg_stats_json(plugins)));
 }
 
 void
 dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports, const struct dp_workers *ws,
-	double elapsed_s)
+	const struct plg_set *plugins, double elapsed_s)
 {
 	struct dp_totals t;
 	int first;
@@ -174,8 +172,17 @@ dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports, const stru
 	for (size_t r = 0; r < N_END_REASONS; r++)
 		fprintf(f, " %s %" PRIu64, mm_flow_end_name(end_reasons[r]),
 			t.t_flows.fs_ended[end_reasons[r]]);
-	fprintf(f, "\nflow records: %" PRIu64 " emitted, %" PRIu64 " dropped\n", t.t_records,
-		t.t_record_drops);
+	fprintf(f, "\nflow records: %" PRIu64 "\n", t.t_records);
+	for (unsigned i = 0; i < plugins->ps_n; i++) {
+		const struct plg_plugin *p = plugins->ps_v[i];
+		uint64_t drops = 0;
+
+		for (unsigned w = 0; w < plugins->ps_env.e_nworkers; w++)
+			drops += p->p_emit_drops[w];
+		fprintf(f, "plugin %s: %s, %" PRIu64 " events dropped, %" PRIu64 " format errors\n",
+			p->p_d->pd_name, p->p_enabled ? "enabled" : "disabled", drops,
+			p->p_format_errors);
+	}
 	fprintf(f, "decode anomalies:");
 	first = 1;
 	for (int a = 1; a < DP_AN__COUNT; a++) {

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "plugins.h"
 #include "port.h"
 #include "worker.h"
 
@@ -21,7 +22,6 @@ struct dp_totals {
 	uint64_t t_not_ip;
 	uint64_t t_anomalies[DP_AN__COUNT];
 	uint64_t t_records;
-	uint64_t t_record_drops;
 	uint64_t t_dispatch_drops;
 	struct flow_table_stats t_flows;
 };
@@ -30,10 +30,10 @@ void dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t);
 
 /* The whole picture as one JSON object (ports, queues, lcores, totals). */
 json_t *dp_stats_json(const struct dp_port *ports, unsigned nports, const struct dp_workers *ws,
-	double elapsed_s);
+	const struct plg_set *plugins, double elapsed_s);
 
 /* A table for people: ports, lcores, flows by end reason, anomalies by kind. */
 void dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports,
-	const struct dp_workers *ws, double elapsed_s);
+	const struct dp_workers *ws, const struct plg_set *plugins, double elapsed_s);
 
 #endif /* DP_STATS_H */

@@ -64,19 +64,58 @@ dp_dispatch_hash(const struct dp_pkt *p, unsigned nworkers)
 }
 
 static void
-record_emit(void *arg, const struct mm_flow_rec *rec)
+worker_flow_end(void *arg, const struct mm_flow_rec *rec, void *state)
 {
 	struct dp_worker *w = arg;
 
-	while (rte_ring_sp_enqueue_elem(w->w_records, (void *)(uintptr_t)rec, sizeof(*rec)) != 0) {
-		if (!w->w_backpressure) {
-			w->w_stats.ls_record_drops++;
-			return;
-		}
-		/* Offline nothing may be lost: the control thread is draining. */
-		rte_pause();
-	}
 	w->w_stats.ls_records++;
+	if (w->w_plugins->ps_any_flow)
+		plg_on_flow_end(w->w_plugins, w->w_index, rec, state);
+}
+
+static void
+worker_flow_new(void *arg, const struct mm_flow_rec *rec, void *state)
+{
+	struct dp_worker *w = arg;
+
+	plg_on_flow_new(w->w_plugins, w->w_index, rec, state);
+}
+
+/* The plugins' view of a burst: decoded packets with their flows. */
+static void
+burst_to_plugins(struct dp_worker *w, const struct flow_pkt *fp, uint16_t n)
+{
+	struct mm_pkt v[BURST_MAX];
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_pkt *p = fp[i].fp_pkt;
+		struct mm_pkt *o = &v[k];
+
+		if (fp[i].fp_rec == NULL)
+			continue;
+		o->pk_l3 = p->p_l3;
+		o->pk_payload = p->p_payload;
+		o->pk_ts_ns = fp[i].fp_ts_ns;
+		o->pk_wire_len = fp[i].fp_wire_len;
+		o->pk_tcp_seq = p->p_tcp_seq;
+		o->pk_tcp_ack = p->p_tcp_ack;
+		o->pk_payload_len = p->p_payload_len;
+		o->pk_sport = p->p_sport;
+		o->pk_dport = p->p_dport;
+		o->pk_tcp_win = p->p_tcp_win;
+		o->pk_family = p->p_family;
+		o->pk_proto = p->p_proto;
+		o->pk_tcp_flags = p->p_tcp_flags;
+		o->pk_tcp_optlen = p->p_tcp_optlen;
+		o->pk_ttl = p->p_ttl;
+		o->pk_to_server = fp[i].fp_to_server;
+		o->pk_flow = fp[i].fp_rec;
+		o->pk_flow_state = fp[i].fp_state;
+		k++;
+	}
+	if (k > 0)
+		plg_on_burst(w->w_plugins, w->w_index, v, k);
 }
 
 void
@@ -110,8 +149,11 @@ dp_worker_process(struct dp_worker *w, struct rte_mbuf **m, uint16_t n)
 		fp[nf].fp_port = mb->port;
 		nf++;
 	}
-	if (nf > 0)
+	if (nf > 0) {
 		flow_table_update_burst(w->w_ft, fp, nf);
+		if (w->w_plugins->ps_any_burst)
+			burst_to_plugins(w, fp, nf);
+	}
 	rte_pktmbuf_free_bulk(m, n);
 }
 
@@ -241,7 +283,7 @@ dp_worker_main(void *arg)
 
 struct dp_worker *
 dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore, const struct dp_settings *s,
-	bool offline)
+	bool offline, struct plg_set *plugins)
 {
 	struct flow_table_conf fc = s->s_flow;
 	int socket = (int)rte_lcore_to_socket_id(lcore);
@@ -256,20 +298,18 @@ dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore, const st
 	w->w_all = ws;
 	w->w_burst = s->s_burst;
 	w->w_backpressure = offline;
+	w->w_plugins = plugins;
 	/* Any dispatcher may feed this ring; only this worker reads it. */
 	snprintf(name, sizeof(name), "dp_in_%u", index);
 	w->w_in = rte_ring_create(name, rte_align32pow2(s->s_dispatch_ring), socket, RING_F_SC_DEQ);
 	if (w->w_in == NULL)
 		goto fail;
-	snprintf(name, sizeof(name), "dp_rec_%u", index);
-	w->w_records = rte_ring_create_elem(name, sizeof(struct mm_flow_rec),
-		rte_align32pow2(s->s_record_ring), socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->w_records == NULL)
-		goto fail;
 	fc.fc_socket = socket;
 	fc.fc_lcore = (uint16_t)lcore;
-	fc.fc_emit = record_emit;
+	fc.fc_emit = worker_flow_end;
+	fc.fc_new = plugins->ps_any_flow ? worker_flow_new : NULL;
 	fc.fc_emit_arg = w;
+	fc.fc_state_size = plugins->ps_flow_size;
 	snprintf(name, sizeof(name), "dp_flows_%u", index);
 	if ((w->w_ft = flow_table_create(name, &fc)) == NULL)
 		goto fail;
@@ -286,7 +326,6 @@ dp_worker_free(struct dp_worker *w)
 	if (w == NULL)
 		return;
 	flow_table_free(w->w_ft);
-	rte_ring_free(w->w_records);
 	rte_ring_free(w->w_in);
 	rte_free(w);
 }

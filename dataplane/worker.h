@@ -3,8 +3,8 @@
  * Worker lcores.  Each worker owns RX queues, a flow table and two rings: an
  * inbound ring of mbufs when a queue without hardware RSS feeds several
  * workers (the queue's owner dispatches with rte_softrss and the symmetric
- * key, so both directions of a flow meet on one lcore), and an outbound ring
- * of flow records to the control thread.  Workers never call malloc, locks,
+ * key, so both directions of a flow meet on one lcore), and, through the
+ * plugin host, an outbound ring of events to the control thread.  Workers never call malloc, locks,
  * logging or I/O.
  */
 #ifndef DP_WORKER_H
@@ -19,6 +19,7 @@
 
 #include "decode.h"
 #include "flowtable.h"
+#include "plugins.h"
 #include "port.h"
 #include "settings.h"
 
@@ -37,10 +38,9 @@ struct dp_lcore_stats {
 	uint64_t ls_l3;             /* IP, but no usable transport header */
 	uint64_t ls_not_ip;         /* not IP: no flow */
 	uint64_t ls_anomalies[DP_AN__COUNT];
-	uint64_t ls_records;      /* flow records handed to the control thread */
-	uint64_t ls_record_drops; /* the record ring was full (live mode only) */
-	uint64_t ls_busy_cycles;  /* TSC cycles spent on bursts that carried packets */
-	uint64_t ls_cycles;       /* TSC cycles in the loop */
+	uint64_t ls_records;     /* flow records: ended flows and active-timeout reports */
+	uint64_t ls_busy_cycles; /* TSC cycles spent on bursts that carried packets */
+	uint64_t ls_cycles;      /* TSC cycles in the loop */
 } __rte_cache_aligned;
 
 struct dp_rxq {
@@ -56,9 +56,9 @@ struct dp_worker {
 	unsigned w_lcore;
 	struct dp_rxq w_rxq[DP_MAX_RXQ];
 	unsigned w_nrxq;
-	struct rte_ring *w_in;      /* mbufs from dispatchers */
-	struct rte_ring *w_records; /* struct mm_flow_rec out to the control thread */
+	struct rte_ring *w_in; /* mbufs from dispatchers */
 	struct flow_table *w_ft;
+	struct plg_set *w_plugins; /* hooks; events leave through their rings */
 	struct dp_workers *w_all;
 	uint16_t w_burst;
 	bool w_backpressure;  /* offline: wait for ring space instead of dropping */
@@ -83,7 +83,7 @@ struct dp_workers {
  * (rte_errno tells why).
  */
 struct dp_worker *dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore,
-	const struct dp_settings *s, bool offline);
+	const struct dp_settings *s, bool offline, struct plg_set *plugins);
 void dp_worker_free(struct dp_worker *w);
 
 /* The lcore entry point for rte_eal_remote_launch(); arg is a struct dp_worker. */

@@ -195,19 +195,15 @@ eve_tcp(const struct mm_flow_rec *r)
 	return (tcp);
 }
 
-json_t *
-mm_eve_flow(const struct mm_flow_rec *r)
+int
+mm_eve_flow_members(json_t *ev, const struct mm_flow_rec *r)
 {
 	uint64_t first_s = r->fr_first_ns / NS_PER_SEC, last_s = r->fr_last_ns / NS_PER_SEC;
-	json_t *ev, *flow;
+	json_t *flow;
 	bool bad = false;
 
-	if ((ev = mm_eve_new(r->fr_last_ns, "flow", r)) == NULL)
-		return (NULL);
-	if ((flow = json_object()) == NULL) {
-		json_decref(ev);
-		return (NULL);
-	}
+	if ((flow = json_object()) == NULL)
+		return (-ENOMEM);
 	eve_set(flow, "pkts_toserver", eve_uint(r->fr_pkts_ts), &bad);
 	eve_set(flow, "pkts_toclient", eve_uint(r->fr_pkts_tc), &bad);
 	eve_set(flow, "bytes_toserver", eve_uint(r->fr_bytes_ts), &bad);
@@ -228,7 +224,29 @@ mm_eve_flow(const struct mm_flow_rec *r)
 	eve_set(ev, "flow", flow, &bad);
 	if (r->fr_proto == 6)
 		eve_set(ev, "tcp", eve_tcp(r), &bad);
-	if (bad) {
+	/* The record knows more of its tuple than an event header carries. */
+	if (proto_is_icmp(r->fr_proto)) {
+		eve_set(ev, "icmp_type", json_integer(r->fr_icmp_type), &bad);
+		eve_set(ev, "icmp_code", json_integer(r->fr_icmp_code), &bad);
+	}
+	if (r->fr_vlan_n > 0) {
+		json_t *vlan = json_array();
+
+		for (unsigned i = 0; i < r->fr_vlan_n && i < 2; i++)
+			json_array_append_new(vlan, json_integer(r->fr_vlan[i]));
+		eve_set(ev, "vlan", vlan, &bad);
+	}
+	return (bad ? -ENOMEM : 0);
+}
+
+json_t *
+mm_eve_flow(const struct mm_flow_rec *r)
+{
+	json_t *ev;
+
+	if ((ev = mm_eve_new(r->fr_last_ns, "flow", r)) == NULL)
+		return (NULL);
+	if (mm_eve_flow_members(ev, r) < 0) {
 		json_decref(ev);
 		return (NULL);
 	}

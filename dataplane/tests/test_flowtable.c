@@ -17,12 +17,27 @@
 static struct mm_flow_rec recs[4096];
 static unsigned nrecs;
 
+static uint64_t state_at_end[4096]; /* the first word of each ended flow's state */
+static unsigned nnew;
+
 static void
-collect(void *arg, const struct mm_flow_rec *r)
+collect(void *arg, const struct mm_flow_rec *r, void *state)
 {
 	(void)arg;
-	if (nrecs < sizeof(recs) / sizeof(recs[0]))
+	if (nrecs < sizeof(recs) / sizeof(recs[0])) {
+		state_at_end[nrecs] = state != NULL ? *(uint64_t *)state : 0;
 		recs[nrecs++] = *r;
+	}
+}
+
+/* A plugin-like user of the per-flow state: counts packets in it. */
+static void
+on_new(void *arg, const struct mm_flow_rec *r, void *state)
+{
+	(void)arg;
+	(void)r;
+	nnew++;
+	*(uint64_t *)state = 1000;
 }
 
 static struct flow_table *
@@ -307,18 +322,51 @@ MM_TEST(burst_with_new_flow_twice)
 	struct dp_pkt p1 = pkt4(A, B, IPPROTO_UDP, 1, 2, 0);
 	struct dp_pkt p2 = pkt4(B, A, IPPROTO_UDP, 2, 1, 0);
 	struct flow_pkt fp[3] = {
-		{ &p1, 1 * S, 100, 0 },
-		{ &p2, 1 * S + 1, 100, 0 },
-		{ &p1, 1 * S + 2, 100, 0 },
+		{ .fp_pkt = &p1, .fp_ts_ns = 1 * S, .fp_wire_len = 100 },
+		{ .fp_pkt = &p2, .fp_ts_ns = 1 * S + 1, .fp_wire_len = 100 },
+		{ .fp_pkt = &p1, .fp_ts_ns = 1 * S + 2, .fp_wire_len = 100 },
 	};
 	struct flow_table_stats st;
 
 	MM_ASSERT_EQ(flow_table_update_burst(ft, fp, 3), 3);
+	/* Every packet learns its flow and direction. */
+	MM_ASSERT(fp[0].fp_rec != NULL && fp[0].fp_rec == fp[1].fp_rec);
+	MM_ASSERT(fp[0].fp_to_server && !fp[1].fp_to_server && fp[2].fp_to_server);
 	flow_table_stats(ft, &st);
 	MM_ASSERT_EQ(st.fs_created, 1);
 	flow_table_flush(ft, MM_FLOW_END_SHUTDOWN);
 	MM_ASSERT_EQ(recs[0].fr_pkts_ts, 2);
 	MM_ASSERT_EQ(recs[0].fr_pkts_tc, 1);
+	flow_table_free(ft);
+}
+
+MM_TEST(flow_state_for_plugins)
+{
+	struct flow_table_conf c = {
+		.fc_capacity = 1024,
+		.fc_timeout_ns = { 30 * S, 600 * S, 10 * S, 120 * S, 60 * S, 60 * S },
+		.fc_emit = collect,
+		.fc_new = on_new,
+		.fc_state_size = 24,
+	};
+	struct dp_pkt p = pkt4(A, B, IPPROTO_UDP, 1, 2, 0);
+	struct flow_pkt fp = { .fp_pkt = &p, .fp_ts_ns = 1 * S, .fp_wire_len = 60 };
+	struct flow_table *ft;
+
+	nrecs = 0;
+	nnew = 0;
+	ft = flow_table_create("ft_state", &c);
+	MM_ASSERT(ft != NULL);
+	for (int i = 0; i < 3; i++) {
+		fp.fp_ts_ns = (uint64_t)(i + 1) * S;
+		flow_table_update_burst(ft, &fp, 1);
+		MM_ASSERT(fp.fp_state != NULL);
+		(*(uint64_t *)fp.fp_state)++;
+	}
+	MM_ASSERT_EQ(nnew, 1);
+	flow_table_flush(ft, MM_FLOW_END_SHUTDOWN);
+	MM_ASSERT_EQ(nrecs, 1);
+	MM_ASSERT_EQ(state_at_end[0], 1003);
 	flow_table_free(ft);
 }
 
@@ -334,6 +382,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(fragments_join_their_flow),
 	MM_TEST_ENTRY(ipv6_flow),
 	MM_TEST_ENTRY(burst_with_new_flow_twice),
+	MM_TEST_ENTRY(flow_state_for_plugins),
 	{ NULL, NULL },
 };
 

@@ -23,6 +23,8 @@ char *mm_eve_time(uint64_t ns, char *buf, size_t len);
 json_t *mm_eve_new(uint64_t ts_ns, const char *event_type, const struct mm_flow_rec *tuple);
 /* The EVE "flow" event for a flow record (with its "flow" and "tcp" sub-objects). */
 json_t *mm_eve_flow(const struct mm_flow_rec *r);
+/* Adds the "flow" and (for TCP) "tcp" sub-objects of a flow record to ev. */
+int mm_eve_flow_members(json_t *ev, const struct mm_flow_rec *r);
 /* Writes one object as one line; returns 0 or a negative errno. */
 int mm_eve_write(FILE *f, const json_t *ev);
 

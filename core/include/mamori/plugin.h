@@ -98,9 +98,23 @@ struct mm_host {
 	/* Control thread only. */
 	void (*h_log)(struct mm_plugin_ctx *ctx, int level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
-	/* The plugin's configuration section (plugins.<name>); NULL if absent. */
-	const struct mm_cfg_node *(*h_config)(struct mm_plugin_ctx *ctx);
-	const struct mm_cfg *(*h_config_root)(struct mm_plugin_ctx *ctx);
+	/*
+	 * The plugin's configuration, read from its section plugins.<name>.
+	 * Paths are relative to it ("window", "feeds.0.url").  Getters return 0,
+	 * -ENOENT when absent (the default is stored) or -EINVAL when malformed
+	 * (the host has logged the file, line, key and what was expected).  Keys
+	 * of the section no getter reads are reported as unknown after pd_init.
+	 */
+	int (*h_cfg_str)(
+		struct mm_plugin_ctx *ctx, const char *path, const char *def, const char **out);
+	int (*h_cfg_u64)(struct mm_plugin_ctx *ctx, const char *path, uint64_t def, uint64_t min,
+		uint64_t max, uint64_t *out);
+	int (*h_cfg_bool)(struct mm_plugin_ctx *ctx, const char *path, bool def, bool *out);
+	int (*h_cfg_duration_ms)(struct mm_plugin_ctx *ctx, const char *path, uint64_t def,
+		uint64_t min, uint64_t max, uint64_t *out);
+	/* A list of strings (NULL-terminated, freed with h_cfg_strv_free). */
+	int (*h_cfg_strv)(struct mm_plugin_ctx *ctx, const char *path, char ***out, size_t *n);
+	void (*h_cfg_strv_free)(char **v);
 	/* Registers a counter shown in statistics; returns its id or a negative errno. */
 	int (*h_counter_register)(struct mm_plugin_ctx *ctx, const char *name, const char *help);
 	/* Declares patterns (copied); compiled off the fast path on the next generation. */
@@ -113,6 +127,9 @@ struct mm_host {
 	 * The host adds timestamp defaults, plugin, exercise tag and sequence.
 	 */
 	int (*h_emit_json)(struct mm_plugin_ctx *ctx, void *ev);
+
+	/* Adds the EVE "flow" and "tcp" members of a flow record to obj (a json_t *). */
+	int (*h_eve_flow)(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, void *obj);
 
 	/* Any thread. */
 	bool (*h_is_home)(struct mm_plugin_ctx *ctx, const struct mm_addr *a);

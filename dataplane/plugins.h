@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The plugin host: loads the plugins the configuration names, allocates
+ * their state (global, per worker on the worker's socket, per flow inside
+ * the flow table's entries), implements struct mm_host for them and calls
+ * their hooks from the workers and the control thread.
+ *
+ * Configuration:
+ *	plugins:
+ *	  dir: /usr/lib/mamori/plugins   # where mamori_<name>.so live
+ *	  load: [flowlog, c2detect]      # names (or paths), in hook order
+ *	  <name>: { ... }                # each plugin's own section
+ */
+#ifndef DP_PLUGINS_H
+#define DP_PLUGINS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_ring.h>
+
+#include <mamori/config.h>
+#include <mamori/netaddr.h>
+#include <mamori/plugin.h>
+#include <mamori/plugin_load.h>
+
+#define PLG_MAX          16
+#define PLG_MAX_COUNTERS 32
+#define PLG_MAX_WORKERS  64
+
+/* Per-worker counters, one cache line set per worker: no false sharing. */
+struct plg_counters {
+	uint64_t pc_v[PLG_MAX_COUNTERS];
+} __attribute__((aligned(64)));
+
+struct plg_plugin {
+	struct mm_plugin_so p_so;
+	const struct mm_plugin *p_d;
+	struct mm_plugin_ctx *p_ctx;
+	void *p_global;
+	void *p_lcore[PLG_MAX_WORKERS]; /* per worker index */
+	uint32_t p_flow_off;            /* offset of its block in the flow state */
+	uint8_t p_index;
+	volatile bool p_enabled;
+	unsigned p_ncounters;
+	char *p_counter_names[PLG_MAX_COUNTERS];
+	struct plg_counters p_counters[PLG_MAX_WORKERS];
+	uint64_t p_emit_drops[PLG_MAX_WORKERS]; /* events lost to a full ring */
+	uint64_t p_format_errors;
+};
+
+/* What the host tells plugins about the appliance. */
+struct plg_env {
+	const struct mm_cfg *e_cfg;
+	const struct mm_prefix_set *e_home_net;
+	const char *e_state_dir;
+	const char *e_exe_dir; /* to find plugins in a build tree */
+	unsigned e_nworkers;
+	unsigned e_worker_lcore[PLG_MAX_WORKERS]; /* lcore id of each worker */
+	int e_worker_socket[PLG_MAX_WORKERS];
+	uint64_t (*e_now_ns)(void *arg);
+	void *e_now_arg;
+};
+
+struct plg_set {
+	struct plg_plugin *ps_v[PLG_MAX];
+	unsigned ps_n;
+	uint32_t ps_flow_size; /* bytes of flow state, all plugins */
+	struct plg_env ps_env;
+	struct mm_host ps_host;
+	struct rte_ring *ps_events[PLG_MAX_WORKERS]; /* per worker, struct mm_event */
+	int16_t ps_windex[RTE_MAX_LCORE];            /* lcore id -> worker index */
+	json_t *ps_ctl_events;                       /* events emitted on the control thread */
+	bool ps_any_burst;                           /* some plugin has pd_on_burst */
+	bool ps_any_flow;                            /* some plugin has flow hooks */
+	bool ps_backpressure; /* offline: wait for ring space rather than drop */
+};
+
+/*
+ * Loads and initialises every plugin of plugins.load (default: flowlog).
+ * Returns 0 or a negative errno with err set; a plugin that is refused is
+ * reported and skipped when skip_bad is true (the others keep running).
+ */
+int plg_load(
+	struct plg_set *set, const struct plg_env *env, bool skip_bad, char *err, size_t errlen);
+/* Per-worker state and event rings; call once the workers exist. */
+int plg_workers_init(struct plg_set *set, unsigned ring_size, char *err, size_t errlen);
+void plg_unload(struct plg_set *set);
+
+/* Worker side. */
+void plg_on_burst(struct plg_set *set, unsigned windex, const struct mm_pkt *pkts, uint16_t n);
+void plg_on_flow_new(
+	struct plg_set *set, unsigned windex, const struct mm_flow_rec *rec, void *state);
+void plg_on_flow_end(
+	struct plg_set *set, unsigned windex, const struct mm_flow_rec *rec, void *state);
+void plg_on_match(struct plg_set *set, unsigned windex, unsigned plugin, uint32_t id,
+	const struct mm_pkt *pkt, uint64_t from, uint64_t to);
+
+/* Control side. */
+void plg_tick(struct plg_set *set, uint64_t now_ns);
+/* The EVE object for an event from a worker ring; NULL (counted) if it cannot be made. */
+json_t *plg_event_json(struct plg_set *set, const struct mm_event *ev);
+struct plg_plugin *plg_find(struct plg_set *set, const char *name);
+/* Plugins, their state and counters, for statistics and control. */
+json_t *plg_stats_json(const struct plg_set *set);
+
+#endif /* DP_PLUGINS_H */

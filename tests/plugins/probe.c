@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A test plugin that exercises the host: per-flow state written from bursts,
+ * flow hooks, counters, configuration and events.  At each flow's end it
+ * emits a "probe" event carrying what it counted in the flow's state, which
+ * the test compares with the flow record itself.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <mamori/plugin.h>
+
+struct probe {
+	const struct mm_host *pr_host;
+	struct mm_plugin_ctx *pr_ctx;
+	int pr_pkts;  /* counter: packets seen in bursts */
+	int pr_flows; /* counter: flows seen starting */
+	uint64_t pr_min_bytes;
+	uint64_t pr_ticks; /* control-thread ticks so far */
+	uint64_t pr_last_tick;
+};
+
+struct probe_flow {
+	uint64_t pf_pkts;
+	uint64_t pf_to_server;
+	uint32_t pf_magic; /* set at flow start: proves the state is this flow's */
+};
+
+struct probe_event {
+	uint64_t pe_pkts;
+	uint64_t pe_to_server;
+	uint64_t pe_record_pkts;
+};
+
+static const char *const probe_types[] = { "probe", NULL };
+
+static int
+probe_init(const struct mm_host *host, struct mm_plugin_ctx *ctx, void *global)
+{
+	struct probe *pr = global;
+	int rv;
+
+	if (host->h_abi != MM_PLUGIN_ABI || host->h_size < sizeof(*host))
+		return (-EPROTO);
+	pr->pr_host = host;
+	pr->pr_ctx = ctx;
+	rv = host->h_cfg_u64(ctx, "min_bytes", 0, 0, UINT64_MAX, &pr->pr_min_bytes);
+	if (rv < 0 && rv != -ENOENT)
+		return (rv);
+	pr->pr_pkts = host->h_counter_register(ctx, "packets", "packets seen in bursts");
+	pr->pr_flows = host->h_counter_register(ctx, "flows", "flows seen starting");
+	host->h_log(ctx, 6, "probe ready (min_bytes %llu)", (unsigned long long)pr->pr_min_bytes);
+	return (0);
+}
+
+static void
+probe_flow_new(void *global, void *lcore_state, unsigned lcore, const struct mm_flow_rec *flow,
+	void *flow_state)
+{
+	struct probe *pr = global;
+	struct probe_flow *pf = flow_state;
+
+	(void)lcore_state;
+	(void)flow;
+	pf->pf_magic = 0x9e3779b9;
+	pr->pr_host->h_counter_add(pr->pr_ctx, lcore, pr->pr_flows, 1);
+}
+
+static void
+probe_burst(void *global, void *lcore_state, unsigned lcore, const struct mm_pkt *pkts, uint16_t n)
+{
+	struct probe *pr = global;
+
+	(void)lcore_state;
+	for (uint16_t i = 0; i < n; i++) {
+		struct probe_flow *pf = pkts[i].pk_flow_state;
+
+		if (pf->pf_magic != 0x9e3779b9)
+			continue;
+		pf->pf_pkts++;
+		pf->pf_to_server += pkts[i].pk_to_server;
+	}
+	pr->pr_host->h_counter_add(pr->pr_ctx, lcore, pr->pr_pkts, n);
+}
+
+static void
+probe_flow_end(void *global, void *lcore_state, unsigned lcore, const struct mm_flow_rec *r,
+	void *flow_state)
+{
+	struct probe *pr = global;
+	struct probe_flow *pf = flow_state;
+	struct probe_event pe = {
+		.pe_pkts = pf->pf_pkts,
+		.pe_to_server = pf->pf_to_server,
+		.pe_record_pkts = r->fr_pkts_ts + r->fr_pkts_tc,
+	};
+	struct mm_event ev;
+
+	(void)lcore_state;
+	if (r->fr_bytes_ts + r->fr_bytes_tc < pr->pr_min_bytes)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_ts_ns = r->fr_last_ns;
+	ev.ev_flow_id = r->fr_id;
+	ev.ev_src = r->fr_src;
+	ev.ev_dst = r->fr_dst;
+	ev.ev_sport = r->fr_sport;
+	ev.ev_dport = r->fr_dport;
+	ev.ev_proto = r->fr_proto;
+	ev.ev_len = sizeof(pe);
+	memcpy(ev.ev_data, &pe, sizeof(pe));
+	pr->pr_host->h_emit(pr->pr_ctx, lcore, &ev);
+}
+
+static void
+probe_tick(void *global, uint64_t now_ns)
+{
+	struct probe *pr = global;
+
+	pr->pr_ticks++;
+	pr->pr_last_tick = now_ns;
+}
+
+static int
+probe_format(void *global, const struct mm_event *ev, void *obj)
+{
+	struct probe *pr = global;
+	struct probe_event pe;
+
+	if (ev->ev_len != sizeof(pe))
+		return (-EINVAL);
+	memcpy(&pe, ev->ev_data, sizeof(pe));
+	return (json_object_set_new(obj, "probe",
+		json_pack("{s:I, s:I, s:I, s:I}", "pkts", (json_int_t)pe.pe_pkts, "to_server",
+			(json_int_t)pe.pe_to_server, "record_pkts", (json_int_t)pe.pe_record_pkts,
+			"ticks", (json_int_t)pr->pr_ticks)));
+}
+
+MM_PLUGIN_DEFINE = {
+	MM_PLUGIN_HEADER("probe"),
+	.pd_version = "1",
+	.pd_description = "exercises the host for tests",
+	.pd_event_types = probe_types,
+	.pd_global_size = sizeof(struct probe),
+	.pd_flow_size = sizeof(struct probe_flow),
+	.pd_init = probe_init,
+	.pd_tick = probe_tick,
+	.pd_format = probe_format,
+	.pd_on_burst = probe_burst,
+	.pd_on_flow_new = probe_flow_new,
+	.pd_on_flow_end = probe_flow_end,
+};
