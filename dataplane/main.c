@@ -22,10 +22,12 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include <mamori/bus.h>
 #include <mamori/config.h>
 #include <mamori/eve.h>
 #include <mamori/log.h>
 
+#include "control.h"
 #include "port.h"
 #include "settings.h"
 #include "stats.h"
@@ -44,6 +46,9 @@ struct opts {
 	bool o_quiet;
 	bool o_check;
 	int o_log_level;
+	/* Overrides, in command-line order: pairs of (key or NULL, value or key=value). */
+	const char **o_sets;
+	int o_nsets;
 };
 
 static const char usage_text[] =
@@ -154,6 +159,35 @@ set_pcap_port(struct mm_cfg *cfg, const char *file)
 	return (rv);
 }
 
+/* The configuration the command line asks for: the file, then --pcap, then overrides. */
+static struct mm_cfg *
+build_config(const struct opts *o)
+{
+	char err[MM_CFG_ERRLEN];
+	struct mm_cfg *cfg;
+	int rv = 0;
+
+	cfg = o->o_config != NULL ? mm_cfg_load_file(o->o_config, err, sizeof(err))
+				  : mm_cfg_new("(defaults)");
+	if (cfg == NULL) {
+		mm_err("%s", err);
+		return (NULL);
+	}
+	if (o->o_pcap != NULL && set_pcap_port(cfg, o->o_pcap) < 0)
+		rv = -1;
+	for (int i = 0; i < o->o_nsets && rv == 0; i++) {
+		if (o->o_sets[2 * i] != NULL)
+			rv = set_or_die(cfg, o->o_sets[2 * i], o->o_sets[2 * i + 1]);
+		else if ((rv = mm_cfg_set(cfg, o->o_sets[2 * i + 1], err, sizeof(err))) < 0)
+			mm_err("%s", err);
+	}
+	if (rv < 0) {
+		mm_cfg_free(cfg);
+		return (NULL);
+	}
+	return (cfg);
+}
+
 /* Reads the command line into cfg; returns 0, 1 to exit 0 (help), or -1 to exit 2. */
 static int
 parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
@@ -187,11 +221,11 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 	/* Overrides apply after the file is loaded, in command-line order. */
 	const char **sets = calloc((size_t)argc, sizeof(char *) * 2);
 	int nsets = 0, c, rv = 0;
-	char err[MM_CFG_ERRLEN];
 
 	if (sets == NULL)
 		return (-1);
 	memset(o, 0, sizeof(*o));
+	o->o_sets = sets;
 	o->o_log_level = MM_LOG_NOTICE;
 	while ((c = getopt_long(argc, argv, "c:r:s:H:F:e:j:i:L:ql:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -256,33 +290,24 @@ parse_args(int argc, char **argv, struct opts *o, struct mm_cfg **cfgp)
 		rv = -1;
 		goto out;
 	}
-	*cfgp = o->o_config != NULL ? mm_cfg_load_file(o->o_config, err, sizeof(err))
-				    : mm_cfg_new("(defaults)");
-	if (*cfgp == NULL) {
-		mm_err("%s", err);
+	o->o_nsets = nsets;
+	if ((*cfgp = build_config(o)) == NULL)
 		rv = -1;
-		goto out;
-	}
-	if (o->o_pcap != NULL && set_pcap_port(*cfgp, o->o_pcap) < 0)
-		rv = -1;
-	for (int i = 0; i < nsets && rv == 0; i++) {
-		if (sets[2 * i] != NULL)
-			rv = set_or_die(*cfgp, sets[2 * i], sets[2 * i + 1]) < 0 ? -1 : 0;
-		else if (mm_cfg_set(*cfgp, sets[2 * i + 1], err, sizeof(err)) < 0) {
-			mm_err("%s", err);
-			rv = -1;
-		}
-	}
 out:
-	free(sets);
 	return (rv);
 }
 
 struct app;
 static uint64_t env_now_ns(void *arg);
+static bool env_is_home(void *arg, const struct mm_addr *addr);
 
 struct app {
+	const struct opts *a_opts;
 	struct mm_cfg *a_cfg;
+	struct dp_control *a_ctl;
+	uint64_t a_gen_seq;
+	double a_t_start;
+	volatile bool a_stop; /* asked to stop over the control socket */
 	struct dp_settings a_s;
 	struct plg_set a_plugins;
 	FILE *a_eve;
@@ -309,7 +334,6 @@ load_plugins(struct app *a)
 
 	memset(&env, 0, sizeof(env));
 	env.e_cfg = a->a_cfg;
-	env.e_home_net = &a->a_s.s_home_net;
 	env.e_state_dir = a->a_s.s_state_dir;
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
 		n = 0;
@@ -324,7 +348,8 @@ load_plugins(struct app *a)
 		env.e_nworkers++;
 	}
 	env.e_now_ns = env_now_ns;
-	env.e_now_arg = a;
+	env.e_is_home = env_is_home;
+	env.e_arg = a;
 	/* A refused plugin is reported; the appliance runs on with the others. */
 	if ((rv = plg_load(&a->a_plugins, &env, true, err, sizeof(err))) < 0) {
 		mm_err("%s", err);
@@ -561,6 +586,16 @@ env_now_ns(void *arg)
 	return (app_now_ns(arg));
 }
 
+/* Any thread: the current generation's home networks. */
+static bool
+env_is_home(void *arg, const struct mm_addr *addr)
+{
+	const struct app *a = arg;
+	const struct dp_gen *g = __atomic_load_n(&a->a_ws.ws_gen, __ATOMIC_ACQUIRE);
+
+	return (g != NULL && mm_prefix_set_contains(&g->g_home_net, addr));
+}
+
 static bool
 workers_done(const struct app *a)
 {
@@ -568,6 +603,189 @@ workers_done(const struct app *a)
 		if (!a->a_ws.ws_v[i]->w_done)
 			return (false);
 	return (true);
+}
+
+static void
+gen_free(struct dp_gen *g)
+{
+	if (g == NULL)
+		return;
+	mm_prefix_set_fini(&g->g_home_net);
+	free(g);
+}
+
+/* A new generation from settings; takes their home networks. */
+static struct dp_gen *
+gen_new(struct app *a, struct dp_settings *s)
+{
+	struct dp_gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return (NULL);
+	g->g_id = ++a->a_gen_seq;
+	g->g_home_net = s->s_home_net;
+	mm_prefix_set_init(&s->s_home_net);
+	return (g);
+}
+
+static json_t *
+ctl_status(void *arg)
+{
+	struct app *a = arg;
+	struct dp_totals t;
+
+	dp_stats_totals(&a->a_ws, &t);
+	return (json_pack("{s:s, s:f, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I}", "version",
+		MAMORI_VERSION, "uptime_s", now_s() - a->a_t_start, "mode",
+		a->a_offline ? "offline" : "live", "generation", (json_int_t)a->a_ws.ws_gen->g_id,
+		"ports", a->a_nports, "workers", a->a_ws.ws_n, "plugins", a->a_plugins.ps_n,
+		"packets", (json_int_t)t.t_pkts, "flows_active", (json_int_t)t.t_flows.fs_active,
+		"flows_created", (json_int_t)t.t_flows.fs_created));
+}
+
+static json_t *
+ctl_stats(void *arg)
+{
+	struct app *a = arg;
+
+	return (dp_stats_json(
+		a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, now_s() - a->a_t_start));
+}
+
+static json_t *
+ctl_plugins(void *arg)
+{
+	struct app *a = arg;
+
+	return (plg_stats_json(&a->a_plugins));
+}
+
+static int
+ctl_plugin_enable(void *arg, const char *name, bool on, char *err, size_t errlen)
+{
+	struct app *a = arg;
+	struct plg_plugin *p = plg_find(&a->a_plugins, name);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "no plugin '%s' is loaded", name);
+		return (-ENOENT);
+	}
+	/* One aligned store: workers see it at their next burst. */
+	p->p_enabled = on;
+	mm_notice("plugin %s %s", name, on ? "enabled" : "disabled");
+	return (0);
+}
+
+/* Keys that only take effect when mamorid starts again. */
+static void
+restart_needed(const struct dp_settings *o, const struct dp_settings *n, json_t *list)
+{
+	if (strcmp(o->s_lcores, n->s_lcores) != 0)
+		json_array_append_new(list, json_string("eal.lcores"));
+	if (o->s_nports != n->s_nports)
+		json_array_append_new(list, json_string("ports"));
+	for (unsigned i = 0; i < o->s_nports && i < n->s_nports; i++)
+		if (strcmp(o->s_ports[i].pc_dev, n->s_ports[i].pc_dev) != 0 ||
+			o->s_ports[i].pc_rx_queues != n->s_ports[i].pc_rx_queues)
+			json_array_append_new(list, json_string("ports"));
+	if (o->s_mbufs != n->s_mbufs || o->s_data_room != n->s_data_room)
+		json_array_append_new(list, json_string("mempool"));
+	if (memcmp(&o->s_flow, &n->s_flow, sizeof(o->s_flow)) != 0)
+		json_array_append_new(list, json_string("flow"));
+}
+
+/*
+ * Reload: the configuration is read again as at start (file, then the same
+ * command-line overrides), the plugins re-read theirs, and the new
+ * generation replaces the old once every worker is quiescent.
+ */
+static json_t *
+ctl_reload(void *arg, char *err, size_t errlen)
+{
+	struct app *a = arg;
+	struct mm_cfg *cfg, *old_cfg = a->a_cfg;
+	struct dp_settings s;
+	struct dp_gen *g;
+	json_t *restart;
+	unsigned failed = 0;
+
+	if ((cfg = build_config(a->a_opts)) == NULL) {
+		snprintf(err, errlen, "the configuration cannot be read (see the log)");
+		return (NULL);
+	}
+	if (dp_settings_load(&s, cfg, err, errlen) < 0) {
+		dp_settings_fini(&s);
+		mm_cfg_free(cfg);
+		return (NULL);
+	}
+	restart = json_array();
+	restart_needed(&a->a_s, &s, restart);
+	a->a_cfg = cfg;
+	a->a_plugins.ps_env.e_cfg = cfg;
+	for (unsigned i = 0; i < a->a_plugins.ps_n; i++) {
+		struct plg_plugin *p = a->a_plugins.ps_v[i];
+
+		if (p->p_d->pd_reload != NULL && p->p_d->pd_reload(p->p_global) < 0) {
+			mm_err("plugin %s: reload failed; it keeps its previous state",
+				p->p_d->pd_name);
+			failed++;
+		}
+	}
+	plg_mark_unloaded_sections(&a->a_plugins);
+	if (mm_cfg_check_unused(cfg, err, errlen) > 0)
+		mm_warn("reload: %s (ignored)", err);
+	if ((g = gen_new(a, &s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		json_decref(restart);
+		dp_settings_fini(&s);
+		return (NULL);
+	}
+	gen_free(dp_gen_publish(&a->a_ws, g));
+	mm_cfg_free(old_cfg);
+	dp_settings_fini(&s);
+	mm_notice("reload: generation %" PRIu64 " in place%s", g->g_id,
+		json_array_size(restart) > 0 ? "; some settings need a restart" : "");
+	return (json_pack("{s:I, s:o, s:i}", "generation", (json_int_t)g->g_id, "restart_needed",
+		restart, "plugin_failures", failed));
+}
+
+static void
+ctl_stop(void *arg)
+{
+	struct app *a = arg;
+
+	a->a_stop = true;
+}
+
+static const struct dp_control_ops ctl_ops = {
+	.co_status = ctl_status,
+	.co_stats = ctl_stats,
+	.co_plugins = ctl_plugins,
+	.co_plugin_enable = ctl_plugin_enable,
+	.co_reload = ctl_reload,
+	.co_stop = ctl_stop,
+};
+
+/* The control socket: where configured, and by default for live runs. */
+static int
+open_control(struct app *a)
+{
+	const char *url = a->a_s.s_control_url;
+	char err[512];
+	int rv;
+
+	if (url == NULL && a->a_offline)
+		return (0);
+	if (url == NULL)
+		url = "ipc://" MM_BUS_RUNDIR "/" MM_BUS_CONTROL;
+	if (strcmp(url, "off") == 0)
+		return (0);
+	if ((rv = dp_control_open(&a->a_ctl, url, &ctl_ops, a, err, sizeof(err))) < 0) {
+		mm_err("%s", err);
+		return (rv);
+	}
+	mm_info("control socket on %s", url);
+	return (0);
 }
 
 static void
@@ -582,11 +800,15 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 	while (!workers_done(a)) {
 		double t = now_s();
 
-		if (drain_events(a) == 0)
+		if (drain_events(a) == 0 && (a->a_ctl == NULL || dp_control_poll(a->a_ctl) == 0))
 			usleep(200);
 		if (!a->a_ws.ws_stop) {
-			if (got_signal) {
-				mm_notice("signal %d: stopping, flushing flows", (int)got_signal);
+			if (got_signal || a->a_stop) {
+				if (got_signal)
+					mm_notice("signal %d: stopping, flushing flows",
+						(int)got_signal);
+				else
+					mm_notice("stop requested: stopping, flushing flows");
 				a->a_ws.ws_stop = true;
 			} else if (a->a_offline) {
 				if (captures_read(a, &received)) {
@@ -711,9 +933,12 @@ app_fini(struct app *a)
 		fclose(a->a_flows);
 	if (a->a_eve != NULL && a->a_eve != stdout)
 		fclose(a->a_eve);
+	dp_control_close(a->a_ctl);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	plg_unload(&a->a_plugins);
+	gen_free(a->a_ws.ws_gen);
+	dp_gen_fini(&a->a_ws);
 	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
 		dp_worker_free(a->a_ws.ws_v[i]);
 	mm_cfg_free(a->a_cfg);
@@ -732,8 +957,10 @@ main(int argc, char **argv)
 	double t_start;
 
 	mm_log_init(PROG, MM_LOG_NOTICE);
+	a.a_opts = &o;
 	if ((rv = parse_args(argc, argv, &o, &cfg)) != 0) {
 		mm_cfg_free(cfg);
+		free(o.o_sets);
 		return (rv > 0 ? 0 : 2);
 	}
 	mm_log_set_level((enum mm_log_level)o.o_log_level);
@@ -796,14 +1023,20 @@ main(int argc, char **argv)
 		mm_err("%s", err);
 		goto out;
 	}
+	if (dp_gen_init(&a.a_ws) < 0 || (a.a_ws.ws_gen = gen_new(&a, &a.a_s)) == NULL) {
+		mm_err("out of memory for the first generation");
+		goto out;
+	}
+	if (open_control(&a) < 0)
+		goto out;
 	if (mm_cfg_check_unused(a.a_cfg, err, sizeof(err)) > 0) {
 		mm_err("%s", err);
 		status = 2;
 		goto out;
 	}
-	if (a.a_s.s_home_net.ps_n == 0)
+	if (a.a_ws.ws_gen->g_home_net.ps_n == 0)
 		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
-	t_start = now_s();
+	t_start = a.a_t_start = now_s();
 	for (unsigned i = 0; i < a.a_ws.ws_n; i++)
 		rte_eal_remote_launch(dp_worker_main, a.a_ws.ws_v[i], a.a_ws.ws_v[i]->w_lcore);
 	control_loop(&a, &o, t_start);
@@ -816,5 +1049,6 @@ out:
 	rte_eal_cleanup();
 	free(eal_copy);
 	dp_eal_args_free(eal_argv);
+	free(o.o_sets);
 	return (status);
 }

@@ -33,6 +33,9 @@ struct mm_plugin_ctx {
 
 /* ---- The host vtable ---- */
 
+static void host_log(struct mm_plugin_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static void
 host_log(struct mm_plugin_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -181,7 +184,9 @@ host_eve_flow(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, void *obj)
 static bool
 host_is_home(struct mm_plugin_ctx *ctx, const struct mm_addr *a)
 {
-	return (mm_prefix_set_contains(ctx->c_set->ps_env.e_home_net, a));
+	const struct plg_env *env = &ctx->c_set->ps_env;
+
+	return (env->e_is_home(env->e_arg, a));
 }
 
 static uint64_t
@@ -189,7 +194,7 @@ host_now_ns(struct mm_plugin_ctx *ctx)
 {
 	const struct plg_env *env = &ctx->c_set->ps_env;
 
-	return (env->e_now_ns(env->e_now_arg));
+	return (env->e_now_ns(env->e_arg));
 }
 
 static void
@@ -337,7 +342,6 @@ fail:
 int
 plg_load(struct plg_set *set, const struct plg_env *env, bool skip_bad, char *err, size_t errlen)
 {
-	const struct mm_cfg_node *plugins;
 	const char *dir = NULL;
 	char **names = NULL;
 	size_t n = 0;
@@ -376,19 +380,30 @@ plg_load(struct plg_set *set, const struct plg_env *env, bool skip_bad, char *er
 		}
 	}
 	mm_cfg_strv_free(names);
+	plg_mark_unloaded_sections(set);
+	return (rv);
+}
+
+void
+plg_mark_unloaded_sections(struct plg_set *set)
+{
+	const struct mm_cfg *cfg = set->ps_env.e_cfg;
+	const struct mm_cfg_node *plugins;
+
 	/*
 	 * A loaded plugin reads its own section, so a misspelt key there is
 	 * reported; sections of plugins not loaded are kept for later.
 	 */
-	plugins = mm_cfg_lookup(env->e_cfg, "plugins");
+	mm_cfg_lookup(cfg, "plugins.dir");
+	mm_cfg_lookup(cfg, "plugins.load");
+	plugins = mm_cfg_lookup(cfg, "plugins");
 	for (size_t i = 0; i < mm_cfg_node_count(plugins); i++) {
 		const struct mm_cfg_node *sec = mm_cfg_node_child(plugins, i);
-		const char *key = mm_cfg_node_key(sec);
 
-		if (mm_cfg_node_type(sec) == MM_CFG_MAP && plg_find(set, key) == NULL)
+		if (mm_cfg_node_type(sec) == MM_CFG_MAP &&
+			plg_find(set, mm_cfg_node_key(sec)) == NULL)
 			mm_cfg_mark_used(sec);
 	}
-	return (rv);
 }
 
 int

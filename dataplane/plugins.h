@@ -53,14 +53,14 @@ struct plg_plugin {
 /* What the host tells plugins about the appliance. */
 struct plg_env {
 	const struct mm_cfg *e_cfg;
-	const struct mm_prefix_set *e_home_net;
 	const char *e_state_dir;
 	const char *e_exe_dir; /* to find plugins in a build tree */
 	unsigned e_nworkers;
 	unsigned e_worker_lcore[PLG_MAX_WORKERS]; /* lcore id of each worker */
 	int e_worker_socket[PLG_MAX_WORKERS];
-	uint64_t (*e_now_ns)(void *arg);
-	void *e_now_arg;
+	uint64_t (*e_now_ns)(void *arg);                       /* the packet clock */
+	bool (*e_is_home)(void *arg, const struct mm_addr *a); /* any thread */
+	void *e_arg;
 };
 
 struct plg_set {
@@ -84,6 +84,8 @@ struct plg_set {
  */
 int plg_load(
 	struct plg_set *set, const struct plg_env *env, bool skip_bad, char *err, size_t errlen);
+/* Marks the sections of plugins that are not loaded as read (kept for later). */
+void plg_mark_unloaded_sections(struct plg_set *set);
 /* Per-worker state and event rings; call once the workers exist. */
 int plg_workers_init(struct plg_set *set, unsigned ring_size, char *err, size_t errlen);
 void plg_unload(struct plg_set *set);

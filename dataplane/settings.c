@@ -197,6 +197,10 @@ load_output(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 		     cfg, NULL, "state_dir", "/var/lib/mamori", &v, err, errlen))) < 0)
 		return (rv);
 	s->s_state_dir = strdup(v);
+	if ((rv = mm_cfg_get_str(cfg, NULL, "control.url", NULL, &v, err, errlen)) == 0)
+		s->s_control_url = dup_or_null(v);
+	else if (rv != -ENOENT)
+		return (rv);
 	if ((rv = mm_cfg_get_str(cfg, NULL, "output.eve", NULL, &v, err, errlen)) == 0)
 		s->s_eve_out = dup_or_null(v);
 	else if (rv != -ENOENT)
@@ -283,5 +287,6 @@ dp_settings_fini(struct dp_settings *s)
 	free(s->s_summary_json);
 	free(s->s_pcap);
 	free(s->s_state_dir);
+	free(s->s_control_url);
 	memset(s, 0, sizeof(*s));
 }

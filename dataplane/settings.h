@@ -60,8 +60,9 @@ struct dp_settings {
 	char *s_summary_json;         /* summary as one JSON object, or NULL */
 	uint64_t s_stats_interval_ms; /* 0: only at exit */
 	/* offline */
-	char *s_pcap;      /* --pcap FILE: offline run over one capture */
-	char *s_state_dir; /* the appliance state: keys, plugin data */
+	char *s_pcap;        /* --pcap FILE: offline run over one capture */
+	char *s_state_dir;   /* the appliance state: keys, plugin data */
+	char *s_control_url; /* control socket; NULL: the default for live runs, none offline */
 };
 
 /* Fills s from the configuration; returns 0 or a negative errno with err set. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -246,11 +247,14 @@ dp_worker_main(void *arg)
 	bool rx_done = w->w_nrxq == 0;
 	bool offline = w->w_backpressure;
 
+	rte_rcu_qsbr_thread_register(ws->ws_qsv, w->w_index);
+	rte_rcu_qsbr_thread_online(ws->ws_qsv, w->w_index);
 	for (;;) {
 		uint64_t t0 = rte_rdtsc(), now;
 		unsigned got = 0;
 		uint16_t n;
 
+		w->w_gen = __atomic_load_n(&ws->ws_gen, __ATOMIC_ACQUIRE);
 		if (!rx_done) {
 			/* Read the flag first: a stop seen here is followed by one more poll. */
 			bool stop = ws->ws_stop;
@@ -272,13 +276,46 @@ dp_worker_main(void *arg)
 		if (got > 0)
 			w->w_stats.ls_busy_cycles += rte_rdtsc() - t0;
 		w->w_stats.ls_cycles += rte_rdtsc() - t0;
+		/* Nothing of this loop's generation is held past here. */
+		rte_rcu_qsbr_quiescent(ws->ws_qsv, w->w_index);
 		if (rx_done && rte_atomic32_read(&ws->ws_rx_active) == 0 && rte_ring_empty(w->w_in))
 			break;
 	}
 	flow_table_flush(w->w_ft, MM_FLOW_END_SHUTDOWN);
+	rte_rcu_qsbr_thread_offline(ws->ws_qsv, w->w_index);
+	rte_rcu_qsbr_thread_unregister(ws->ws_qsv, w->w_index);
 	rte_smp_wmb();
 	w->w_done = true;
 	return (0);
+}
+
+int
+dp_gen_init(struct dp_workers *ws)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX(ws->ws_n, 1U));
+
+	ws->ws_qsv = rte_zmalloc("dp_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (ws->ws_qsv == NULL)
+		return (-ENOMEM);
+	return (rte_rcu_qsbr_init(ws->ws_qsv, RTE_MAX(ws->ws_n, 1U)));
+}
+
+struct dp_gen *
+dp_gen_publish(struct dp_workers *ws, struct dp_gen *g)
+{
+	struct dp_gen *old = ws->ws_gen;
+
+	__atomic_store_n(&ws->ws_gen, g, __ATOMIC_RELEASE);
+	/* Waits for every registered worker to pass a quiescent point. */
+	rte_rcu_qsbr_synchronize(ws->ws_qsv, RTE_QSBR_THRID_INVALID);
+	return (old);
+}
+
+void
+dp_gen_fini(struct dp_workers *ws)
+{
+	rte_free(ws->ws_qsv);
+	ws->ws_qsv = NULL;
 }
 
 struct dp_worker *

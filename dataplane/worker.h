@@ -15,6 +15,7 @@
 
 #include <rte_atomic.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "decode.h"
@@ -61,8 +62,21 @@ struct dp_worker {
 	struct plg_set *w_plugins; /* hooks; events leave through their rings */
 	struct dp_workers *w_all;
 	uint16_t w_burst;
-	bool w_backpressure;  /* offline: wait for ring space instead of dropping */
-	volatile bool w_done; /* flushed and finished */
+	bool w_backpressure;        /* offline: wait for ring space instead of dropping */
+	volatile bool w_done;       /* flushed and finished */
+	const struct dp_gen *w_gen; /* the generation of the current loop */
+};
+
+/*
+ * What workers read through RCU.  A reload builds a new generation off the
+ * fast path, publishes it with one pointer store, waits until every worker
+ * has passed a quiescent point (rte_rcu_qsbr), then frees the old one.  No
+ * packet waits for a reload.
+ */
+struct dp_gen {
+	uint64_t g_id;
+	struct mm_prefix_set g_home_net; /* subscribers: plugins ask through the host */
+	void *g_patterns;                /* compiled pattern databases, or NULL */
 };
 
 struct dp_workers {
@@ -75,6 +89,8 @@ struct dp_workers {
 	uint64_t ws_tsc_hz;
 	uint64_t ws_base_ns; /* wall clock at ws_base_tsc */
 	uint64_t ws_base_tsc;
+	struct dp_gen *ws_gen;       /* the current generation (RCU) */
+	struct rte_rcu_qsbr *ws_qsv; /* one reader per worker, by index */
 };
 
 /*
@@ -85,6 +101,15 @@ struct dp_workers {
 struct dp_worker *dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore,
 	const struct dp_settings *s, bool offline, struct plg_set *plugins);
 void dp_worker_free(struct dp_worker *w);
+
+/* Allocates the RCU state for ws->ws_n workers; 0 or a negative errno. */
+int dp_gen_init(struct dp_workers *ws);
+/*
+ * Publishes g as the current generation and returns the previous one once no
+ * worker can still see it (the caller frees it).  Control thread only.
+ */
+struct dp_gen *dp_gen_publish(struct dp_workers *ws, struct dp_gen *g);
+void dp_gen_fini(struct dp_workers *ws);
 
 /* The lcore entry point for rte_eal_remote_launch(); arg is a struct dp_worker. */
 int dp_worker_main(void *arg);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The command groups, in the order 'mamorictl help' lists them. */
+#include <string.h>
+
+#include "ctl.h"
+
+const struct ctl_cmd *const ctl_cmds[] = {
+	&ctl_cmd_audit,
+	&ctl_cmd_key,
+	&ctl_cmd_sign,
+	&ctl_cmd_verify,
+	NULL,
+};
+
+const struct ctl_cmd *
+ctl_cmd_find(const char *name)
+{
+	for (size_t i = 0; ctl_cmds[i] != NULL; i++)
+		if (strcmp(ctl_cmds[i]->cc_name, name) == 0)
+			return (ctl_cmds[i]);
+	return (NULL);
+}
