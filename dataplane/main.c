@@ -25,9 +25,11 @@
 #include <mamori/bus.h>
 #include <mamori/config.h>
 #include <mamori/eve.h>
+#include <mamori/exporter.h>
 #include <mamori/log.h>
 
 #include "control.h"
+#include "hsvc.h"
 #include "port.h"
 #include "settings.h"
 #include "stats.h"
@@ -312,6 +314,7 @@ struct app {
 	struct plg_set a_plugins;
 	FILE *a_eve;
 	uint64_t a_events_written;
+	struct mm_exporter *a_exp; /* to the store, when export.store is set */
 	struct dp_port a_ports[DP_MAX_PORTS];
 	unsigned a_nports;
 	struct dp_workers a_ws;
@@ -507,6 +510,60 @@ event_out(struct app *a, json_t *ev)
 		else
 			a->a_events_written++;
 	}
+	/* Refused events are counted by the exporter (invalid). */
+	if (a->a_exp != NULL)
+		mm_exporter_submit(a->a_exp, json_incref(ev));
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static int
+open_exporter(struct app *a)
+{
+	const struct dp_settings *s = &a->a_s;
+	struct mm_exporter_conf ec;
+	char err[512], *spool = NULL;
+
+	if (s->s_export_url == NULL)
+		return (0);
+	memset(&ec, 0, sizeof(ec));
+	ec.ec_url = s->s_export_url;
+	ec.ec_tls_ca_file = s->s_export_tls_ca;
+	ec.ec_tls_cert_key_file = s->s_export_tls_cert_key;
+	ec.ec_tls_server_name = s->s_export_tls_server;
+	ec.ec_batch_events = (uint32_t)s->s_export_batch;
+	ec.ec_batch_delay_ms = (uint32_t)s->s_export_delay_ms;
+	if (s->s_export_spool == NULL && asprintf(&spool, "%s/export.spool", s->s_state_dir) < 0)
+		return (-ENOMEM);
+	ec.ec_spool_path = s->s_export_spool != NULL ? s->s_export_spool : spool;
+	ec.ec_spool_max_bytes = s->s_export_spool_mb << 20;
+	a->a_exp = mm_exporter_new(&ec, err, sizeof(err));
+	free(spool);
+	if (a->a_exp == NULL) {
+		mm_err("export: %s", err);
+		return (-EINVAL);
+	}
+	mm_info("exporting events to %s", s->s_export_url);
+	return (0);
+}
+
+static json_t *
+exporter_json(const struct mm_exporter_stats *st)
+{
+	return (json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+		"producer", (json_int_t)st->es_producer, "submitted", (json_int_t)st->es_submitted,
+		"acked", (json_int_t)st->es_acked, "resent", (json_int_t)st->es_resent, "spooled",
+		(json_int_t)st->es_spooled, "drained", (json_int_t)st->es_drained, "dropped",
+		(json_int_t)st->es_dropped, "rejected", (json_int_t)st->es_rejected, "invalid",
+		(json_int_t)st->es_invalid, "pending", (json_int_t)st->es_pending, "connected",
+		st->es_connected, "last_error", st->es_last_error));
 }
 
 /* Moves events from the workers' rings and the control thread to the outputs. */
@@ -611,20 +668,42 @@ gen_free(struct dp_gen *g)
 	if (g == NULL)
 		return;
 	mm_prefix_set_fini(&g->g_home_net);
+	hsvc_gen_free(g->g_patterns);
 	free(g);
 }
 
-/* A new generation from settings; takes their home networks. */
+/*
+ * A new generation from settings (it takes their home networks) and the
+ * patterns the plugins declared, compiled here, off the fast path.
+ */
 static struct dp_gen *
-gen_new(struct app *a, struct dp_settings *s)
+gen_new(struct app *a, struct dp_settings *s, char *err, size_t errlen)
 {
 	struct dp_gen *g = calloc(1, sizeof(*g));
+	char *cache;
+	int rv;
 
-	if (g == NULL)
+	if (g == NULL || asprintf(&cache, "%s/hscache", s->s_state_dir) < 0) {
+		free(g);
+		snprintf(err, errlen, "out of memory");
 		return (NULL);
+	}
+	rv = plg_patterns_build(&a->a_plugins, cache, &g->g_patterns, err, errlen);
+	free(cache);
+	if (rv < 0) {
+		free(g);
+		return (NULL);
+	}
 	g->g_id = ++a->a_gen_seq;
 	g->g_home_net = s->s_home_net;
 	mm_prefix_set_init(&s->s_home_net);
+	if (g->g_patterns != NULL) {
+		struct hsvc_stats st;
+
+		hsvc_gen_stats(g->g_patterns, &st);
+		mm_info("generation %" PRIu64 ": %u patterns in %u databases (%u from the cache)",
+			g->g_id, st.st_patterns, st.st_databases, st.st_cache_hits);
+	}
 	return (g);
 }
 
@@ -722,22 +801,15 @@ ctl_reload(void *arg, char *err, size_t errlen)
 	restart_needed(&a->a_s, &s, restart);
 	a->a_cfg = cfg;
 	a->a_plugins.ps_env.e_cfg = cfg;
-	for (unsigned i = 0; i < a->a_plugins.ps_n; i++) {
-		struct plg_plugin *p = a->a_plugins.ps_v[i];
-
-		if (p->p_d->pd_reload != NULL && p->p_d->pd_reload(p->p_global) < 0) {
-			mm_err("plugin %s: reload failed; it keeps its previous state",
-				p->p_d->pd_name);
-			failed++;
-		}
-	}
+	failed = plg_reload(&a->a_plugins);
 	plg_mark_unloaded_sections(&a->a_plugins);
 	if (mm_cfg_check_unused(cfg, err, errlen) > 0)
 		mm_warn("reload: %s (ignored)", err);
-	if ((g = gen_new(a, &s)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((g = gen_new(a, &s, err, errlen)) == NULL) {
+		/* The running generation stays: nothing of the fast path changed. */
 		json_decref(restart);
 		dp_settings_fini(&s);
+		mm_cfg_free(old_cfg);
 		return (NULL);
 	}
 	gen_free(dp_gen_publish(&a->a_ws, g));
@@ -800,6 +872,8 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 	while (!workers_done(a)) {
 		double t = now_s();
 
+		if (a->a_exp != NULL)
+			mm_exporter_poll(a->a_exp, mono_ms());
 		if (drain_events(a) == 0 && (a->a_ctl == NULL || dp_control_poll(a->a_ctl) == 0))
 			usleep(200);
 		if (!a->a_ws.ws_stop) {
@@ -859,6 +933,13 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 		fputs("\r\033[K", stderr);
 	rte_eal_mp_wait_lcore();
 	drain_events(a);
+	if (a->a_exp != NULL) {
+		long left = mm_exporter_flush(a->a_exp, (uint32_t)a->a_s.s_export_flush_ms);
+
+		if (left > 0)
+			mm_warn("export: %ld events not delivered yet; they wait in the spool",
+				left);
+	}
 }
 
 static int
@@ -896,6 +977,12 @@ write_summary(struct app *a, double elapsed)
 
 	json_object_set_new(j, "flows_written", json_integer((json_int_t)a->a_flows_written));
 	json_object_set_new(j, "events_written", json_integer((json_int_t)a->a_events_written));
+	if (a->a_exp != NULL) {
+		struct mm_exporter_stats st;
+
+		mm_exporter_stats(a->a_exp, &st);
+		json_object_set_new(j, "export", exporter_json(&st));
+	}
 	if ((f = fopen(a->a_s.s_summary_json, "w")) == NULL ||
 		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 		mm_err("output.summary_json: cannot write '%s': %s", a->a_s.s_summary_json,
@@ -924,6 +1011,17 @@ print_summary(struct app *a, const struct opts *o, double elapsed)
 	if (a->a_eve != NULL && a->a_eve != stdout)
 		fprintf(out, "events written to %s: %" PRIu64 "\n", a->a_s.s_eve_out,
 			a->a_events_written);
+	if (a->a_exp != NULL) {
+		struct mm_exporter_stats st;
+
+		mm_exporter_stats(a->a_exp, &st);
+		fprintf(out,
+			"export to %s: %" PRIu64 " events committed, %" PRIu64
+			" waiting in the spool, %" PRIu64 " dropped, %" PRIu64 " refused%s%s\n",
+			a->a_s.s_export_url, st.es_acked + st.es_drained, st.es_pending,
+			st.es_dropped, st.es_rejected + st.es_invalid,
+			st.es_last_error[0] != '\0' ? "; last error: " : "", st.es_last_error);
+	}
 }
 
 static void
@@ -934,6 +1032,7 @@ app_fini(struct app *a)
 	if (a->a_eve != NULL && a->a_eve != stdout)
 		fclose(a->a_eve);
 	dp_control_close(a->a_ctl);
+	mm_exporter_free(a->a_exp);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	plg_unload(&a->a_plugins);
@@ -946,109 +1045,132 @@ app_fini(struct app *a)
 	dp_settings_fini(&a->a_s);
 }
 
+/* What the options hold outlives the run: freed last. */
+static int
+finish(int status, struct opts *o)
+{
+	free(o->o_sets);
+	return (status);
+}
+
+/* Starts DPDK and runs the appliance until the capture ends or it is stopped. */
+static int
+run(struct app *a, const struct opts *o, const char *prog)
+{
+	char err[MM_CFG_ERRLEN], **eal_argv = NULL, **eal_copy = NULL;
+	int eal_argc, status = 1;
+	double t_start;
+
+	if (dp_eal_args(&a->a_s, prog, &eal_argv, &eal_argc, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		goto no_eal;
+	}
+	/* EAL may reorder and overwrite the vector it is given: hand it a copy. */
+	if ((eal_copy = calloc((size_t)eal_argc + 1, sizeof(char *))) == NULL)
+		goto no_eal;
+	memcpy(eal_copy, eal_argv, sizeof(char *) * (size_t)eal_argc);
+	if (rte_eal_init(eal_argc, eal_copy) < 0) {
+		mm_err("DPDK EAL initialisation failed: %s (check eal.lcores and eal.args)",
+			rte_strerror(rte_errno));
+		goto no_eal;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (rte_mbuf_dyn_rx_timestamp_register(&a->a_ws.ws_ts_offset, &a->a_ws.ws_ts_flag) != 0) {
+		mm_err("cannot register the mbuf timestamp field: %s", rte_strerror(rte_errno));
+		goto out;
+	}
+	if (setup_ports(a) < 0 || load_plugins(a) < 0 || setup_workers(a) < 0 ||
+		open_outputs(a) < 0)
+		goto out;
+	if (plg_workers_init(&a->a_plugins, a->a_s.s_event_ring, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		goto out;
+	}
+	if (dp_gen_init(&a->a_ws) < 0 ||
+		(a->a_ws.ws_gen = gen_new(a, &a->a_s, err, sizeof(err))) == NULL) {
+		mm_err("%s", err);
+		goto out;
+	}
+	if (open_control(a) < 0 || open_exporter(a) < 0)
+		goto out;
+	if (mm_cfg_check_unused(a->a_cfg, err, sizeof(err)) > 0) {
+		mm_err("%s", err);
+		status = 2;
+		goto out;
+	}
+	if (a->a_ws.ws_gen->g_home_net.ps_n == 0)
+		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
+	t_start = a->a_t_start = now_s();
+	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
+		rte_eal_remote_launch(dp_worker_main, a->a_ws.ws_v[i], a->a_ws.ws_v[i]->w_lcore);
+	control_loop(a, o, t_start);
+	print_summary(a, o, now_s() - t_start);
+	status = 0;
+	if (a->a_s.s_summary_json != NULL && write_summary(a, now_s() - t_start) < 0)
+		status = 1;
+out:
+	app_fini(a);
+	rte_eal_cleanup();
+	free(eal_copy);
+	dp_eal_args_free(eal_argv);
+	return (status);
+
+no_eal:
+	free(eal_copy);
+	dp_eal_args_free(eal_argv);
+	dp_settings_fini(&a->a_s);
+	mm_cfg_free(a->a_cfg);
+	return (1);
+}
+
+/* --check-config: the settings and every key outside the plugins' sections. */
+static int
+check_config(struct app *a)
+{
+	char err[MM_CFG_ERRLEN];
+
+	/* Plugin sections are checked by the plugins themselves, when loaded. */
+	mm_cfg_mark_used(mm_cfg_lookup(a->a_cfg, "plugins"));
+	if (mm_cfg_check_unused(a->a_cfg, err, sizeof(err)) > 0) {
+		mm_err("%s", err);
+		return (2);
+	}
+	printf(PROG ": configuration is valid (%u port(s), lcores %s)\n", a->a_s.s_nports,
+		a->a_s.s_lcores);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct app a;
 	struct opts o;
 	struct mm_cfg *cfg = NULL;
-	char err[MM_CFG_ERRLEN], **eal_argv = NULL, **eal_copy = NULL;
-	int eal_argc, rv, status = 1;
-	double t_start;
+	char err[MM_CFG_ERRLEN];
+	int rv, status = 2;
 
 	mm_log_init(PROG, MM_LOG_NOTICE);
 	a.a_opts = &o;
 	if ((rv = parse_args(argc, argv, &o, &cfg)) != 0) {
-		mm_cfg_free(cfg);
-		free(o.o_sets);
-		return (rv > 0 ? 0 : 2);
+		status = rv > 0 ? 0 : 2;
+		goto done;
 	}
 	mm_log_set_level((enum mm_log_level)o.o_log_level);
 	if (dp_settings_load(&a.a_s, cfg, err, sizeof(err)) < 0) {
 		mm_err("%s", err);
-		mm_cfg_free(cfg);
-		dp_settings_fini(&a.a_s);
-		return (2);
+		goto done;
 	}
 	a.a_cfg = cfg;
-	if (o.o_check) {
-		/* Plugin sections are checked by the plugins themselves, when loaded. */
-		mm_cfg_mark_used(mm_cfg_lookup(cfg, "plugins"));
-		rv = mm_cfg_check_unused(cfg, err, sizeof(err));
-		if (rv > 0)
-			mm_err("%s", err);
-		else
-			printf(PROG ": configuration is valid (%u port(s), lcores %s)\n",
-				a.a_s.s_nports, a.a_s.s_lcores);
-		dp_settings_fini(&a.a_s);
-		mm_cfg_free(cfg);
-		return (rv > 0 ? 2 : 0);
-	}
-	if (count_captures(&a) < 0) {
-		dp_settings_fini(&a.a_s);
-		mm_cfg_free(cfg);
-		return (2);
-	}
-	if (dp_eal_args(&a.a_s, argv[0], &eal_argv, &eal_argc, err, sizeof(err)) < 0) {
-		mm_err("%s", err);
-		dp_settings_fini(&a.a_s);
-		return (1);
-	}
-	/* EAL may reorder and overwrite the vector it is given: hand it a copy. */
-	eal_copy = calloc((size_t)eal_argc + 1, sizeof(char *));
-	if (eal_copy == NULL) {
-		dp_eal_args_free(eal_argv);
-		dp_settings_fini(&a.a_s);
-		return (1);
-	}
-	memcpy(eal_copy, eal_argv, sizeof(char *) * (size_t)eal_argc);
-	if (rte_eal_init(eal_argc, eal_copy) < 0) {
-		mm_err("DPDK EAL initialisation failed: %s (check eal.lcores and eal.args)",
-			rte_strerror(rte_errno));
-		free(eal_copy);
-		dp_eal_args_free(eal_argv);
-		dp_settings_fini(&a.a_s);
-		return (1);
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (rte_mbuf_dyn_rx_timestamp_register(&a.a_ws.ws_ts_offset, &a.a_ws.ws_ts_flag) != 0) {
-		mm_err("cannot register the mbuf timestamp field: %s", rte_strerror(rte_errno));
-		goto out;
-	}
-	if (setup_ports(&a) < 0 || load_plugins(&a) < 0 || setup_workers(&a) < 0 ||
-		open_outputs(&a) < 0)
-		goto out;
-	if (plg_workers_init(&a.a_plugins, a.a_s.s_event_ring, err, sizeof(err)) < 0) {
-		mm_err("%s", err);
-		goto out;
-	}
-	if (dp_gen_init(&a.a_ws) < 0 || (a.a_ws.ws_gen = gen_new(&a, &a.a_s)) == NULL) {
-		mm_err("out of memory for the first generation");
-		goto out;
-	}
-	if (open_control(&a) < 0)
-		goto out;
-	if (mm_cfg_check_unused(a.a_cfg, err, sizeof(err)) > 0) {
-		mm_err("%s", err);
-		status = 2;
-		goto out;
-	}
-	if (a.a_ws.ws_gen->g_home_net.ps_n == 0)
-		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
-	t_start = a.a_t_start = now_s();
-	for (unsigned i = 0; i < a.a_ws.ws_n; i++)
-		rte_eal_remote_launch(dp_worker_main, a.a_ws.ws_v[i], a.a_ws.ws_v[i]->w_lcore);
-	control_loop(&a, &o, t_start);
-	print_summary(&a, &o, now_s() - t_start);
-	status = 0;
-	if (a.a_s.s_summary_json != NULL && write_summary(&a, now_s() - t_start) < 0)
-		status = 1;
-out:
-	app_fini(&a);
-	rte_eal_cleanup();
-	free(eal_copy);
-	dp_eal_args_free(eal_argv);
-	free(o.o_sets);
-	return (status);
+	cfg = NULL;
+	if (o.o_check)
+		status = check_config(&a);
+	else if (count_captures(&a) == 0)
+		return (finish(run(&a, &o, argv[0]), &o));
+done:
+	/* run() frees the settings and configuration itself; the paths here do not run. */
+	dp_settings_fini(&a.a_s);
+	mm_cfg_free(a.a_cfg);
+	mm_cfg_free(cfg);
+	return (finish(status, &o));
 }

@@ -140,10 +140,57 @@ host_counter_register(struct mm_plugin_ctx *ctx, const char *name, const char *h
 static int
 host_patterns_add(struct mm_plugin_ctx *ctx, const struct mm_pattern *pt, size_t n)
 {
-	(void)pt;
-	(void)n;
-	host_log(ctx, MM_LOG_ERR, "pattern matching is not available in this build");
-	return (-ENOTSUP);
+	struct plg_set *set = ctx->c_set;
+
+	if (set->ps_npatterns + n > set->ps_cap_patterns) {
+		size_t cap = RTE_MAX(set->ps_cap_patterns * 2, set->ps_npatterns + n + 64);
+		struct hsvc_pattern *v = realloc(set->ps_patterns, cap * sizeof(*v));
+
+		if (v == NULL)
+			return (-ENOMEM);
+		set->ps_patterns = v;
+		set->ps_cap_patterns = cap;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hsvc_pattern *hp = &set->ps_patterns[set->ps_npatterns];
+
+		if (pt[i].pt_expr == NULL || pt[i].pt_mode > MM_PATTERN_STREAM ||
+			pt[i].pt_dir > MM_DIR_TO_CLIENT) {
+			host_log(ctx, MM_LOG_ERR,
+				"pattern %u: no expression, or a bad mode or direction",
+				pt[i].pt_id);
+			return (-EINVAL);
+		}
+		if (pt[i].pt_mode == MM_PATTERN_STREAM) {
+			host_log(ctx, MM_LOG_ERR,
+				"pattern %u: stream scope needs TCP reassembly, which this version "
+				"does not have yet; declare it in block scope",
+				pt[i].pt_id);
+			return (-ENOTSUP);
+		}
+		hp->hp_pat = pt[i];
+		if ((hp->hp_pat.pt_expr = strdup(pt[i].pt_expr)) == NULL)
+			return (-ENOMEM);
+		hp->hp_plugin = ctx->c_plugin->p_index;
+		hp->hp_plugin_name = ctx->c_plugin->p_d->pd_name;
+		set->ps_npatterns++;
+	}
+	return (0);
+}
+
+/* Forgets a plugin's patterns: it declares them again when it reloads. */
+static void
+patterns_drop(struct plg_set *set, unsigned plugin)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < set->ps_npatterns; i++) {
+		if (set->ps_patterns[i].hp_plugin == plugin)
+			free((char *)(uintptr_t)set->ps_patterns[i].hp_pat.pt_expr);
+		else
+			set->ps_patterns[k++] = set->ps_patterns[i];
+	}
+	set->ps_npatterns = k;
 }
 
 static const char *
@@ -471,6 +518,9 @@ plg_unload(struct plg_set *set)
 	for (unsigned w = 0; w < set->ps_env.e_nworkers; w++)
 		rte_ring_free(set->ps_events[w]);
 	json_decref(set->ps_ctl_events);
+	for (size_t i = 0; i < set->ps_npatterns; i++)
+		free((char *)(uintptr_t)set->ps_patterns[i].hp_pat.pt_expr);
+	free(set->ps_patterns);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -532,6 +582,40 @@ plg_on_match(struct plg_set *set, unsigned windex, unsigned plugin, uint32_t id,
 	if (p->p_enabled && p->p_d->pd_on_match != NULL)
 		p->p_d->pd_on_match(p->p_global, p->p_lcore[windex],
 			set->ps_env.e_worker_lcore[windex], id, pkt, from, to);
+}
+
+unsigned
+plg_reload(struct plg_set *set)
+{
+	unsigned failed = 0;
+
+	for (unsigned i = 0; i < set->ps_n; i++) {
+		struct plg_plugin *p = set->ps_v[i];
+
+		if (p->p_d->pd_reload == NULL)
+			continue;
+		patterns_drop(set, p->p_index);
+		if (p->p_d->pd_reload(p->p_global) < 0) {
+			mm_err("plugin %s: reload failed; its patterns are what it declared before "
+			       "failing",
+				p->p_d->pd_name);
+			failed++;
+		}
+	}
+	return (failed);
+}
+
+int
+plg_patterns_build(
+	struct plg_set *set, const char *cache_dir, struct hsvc_gen **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (set->ps_npatterns == 0)
+		return (0);
+	if (mkdir(cache_dir, 0750) != 0 && errno != EEXIST)
+		mm_warn("pattern cache %s: %s; compiling every time", cache_dir, strerror(errno));
+	return (hsvc_gen_build(set->ps_patterns, set->ps_npatterns, cache_dir,
+		set->ps_env.e_nworkers, out, err, errlen));
 }
 
 void

@@ -25,6 +25,8 @@
 #include <mamori/plugin.h>
 #include <mamori/plugin_load.h>
 
+#include "hsvc.h"
+
 #define PLG_MAX          16
 #define PLG_MAX_COUNTERS 32
 #define PLG_MAX_WORKERS  64
@@ -74,7 +76,10 @@ struct plg_set {
 	json_t *ps_ctl_events;                       /* events emitted on the control thread */
 	bool ps_any_burst;                           /* some plugin has pd_on_burst */
 	bool ps_any_flow;                            /* some plugin has flow hooks */
-	bool ps_backpressure; /* offline: wait for ring space rather than drop */
+	bool ps_backpressure;             /* offline: wait for ring space rather than drop */
+	struct hsvc_pattern *ps_patterns; /* every plugin's declared patterns (copies) */
+	size_t ps_npatterns;
+	size_t ps_cap_patterns;
 };
 
 /*
@@ -101,6 +106,18 @@ void plg_on_match(struct plg_set *set, unsigned windex, unsigned plugin, uint32_
 
 /* Control side. */
 void plg_tick(struct plg_set *set, uint64_t now_ns);
+/*
+ * Asks every plugin with pd_reload to re-read its configuration and data
+ * files.  A plugin that reloads declares its patterns again; the others keep
+ * theirs.  Returns the number of plugins whose reload failed.
+ */
+unsigned plg_reload(struct plg_set *set);
+/*
+ * Compiles the declared patterns into a new Hyperscan generation (NULL in
+ * *out when no plugin declared any).  cache_dir keeps compiled databases.
+ */
+int plg_patterns_build(struct plg_set *set, const char *cache_dir, struct hsvc_gen **out, char *err,
+	size_t errlen);
 /* The EVE object for an event from a worker ring; NULL (counted) if it cannot be made. */
 json_t *plg_event_json(struct plg_set *set, const struct mm_event *ev);
 struct plg_plugin *plg_find(struct plg_set *set, const char *name);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
+
+#include <mamori/bus.h>
 
 #include "settings.h"
 
@@ -216,6 +219,40 @@ load_output(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 }
 
 static int
+load_export(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} strs[] = {
+		{ "export.store", offsetof(struct dp_settings, s_export_url) },
+		{ "export.spool", offsetof(struct dp_settings, s_export_spool) },
+		{ "export.tls.ca", offsetof(struct dp_settings, s_export_tls_ca) },
+		{ "export.tls.cert_key", offsetof(struct dp_settings, s_export_tls_cert_key) },
+		{ "export.tls.server_name", offsetof(struct dp_settings, s_export_tls_server) },
+	};
+	const char *v;
+	int rv;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		if ((rv = mm_cfg_get_str(cfg, NULL, strs[i].key, NULL, &v, err, errlen)) == 0)
+			*(char **)((char *)s + strs[i].off) = dup_or_null(v);
+		else if (rv != -ENOENT)
+			return (rv);
+	}
+	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.spool_max_mb", 256, 1, 1U << 20,
+		     &s->s_export_spool_mb, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.batch_events", 512, 1,
+			 MM_BUS_MAX_EVENTS, &s->s_export_batch, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "export.batch_delay", 200, 1,
+			 60 * 1000, &s->s_export_delay_ms, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "export.flush_timeout", 10 * 1000,
+			 0, DAY_MS, &s->s_export_flush_ms, err, errlen))) < 0)
+		return (rv);
+	return (0);
+}
+
+static int
 load_mempool(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -267,7 +304,8 @@ dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, siz
 		(rv = load_mempool(s, cfg, err, errlen)) < 0 ||
 		(rv = load_flow(s, cfg, err, errlen)) < 0 ||
 		(rv = load_home_net(s, cfg, err, errlen)) < 0 ||
-		(rv = load_output(s, cfg, err, errlen)) < 0)
+		(rv = load_output(s, cfg, err, errlen)) < 0 ||
+		(rv = load_export(s, cfg, err, errlen)) < 0)
 		return (rv);
 	/* Unknown keys are checked once the plugins have read their sections. */
 	return (0);
@@ -288,5 +326,10 @@ dp_settings_fini(struct dp_settings *s)
 	free(s->s_pcap);
 	free(s->s_state_dir);
 	free(s->s_control_url);
+	free(s->s_export_url);
+	free(s->s_export_spool);
+	free(s->s_export_tls_ca);
+	free(s->s_export_tls_cert_key);
+	free(s->s_export_tls_server);
 	memset(s, 0, sizeof(*s));
 }

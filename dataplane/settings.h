@@ -60,8 +60,18 @@ struct dp_settings {
 	char *s_summary_json;         /* summary as one JSON object, or NULL */
 	uint64_t s_stats_interval_ms; /* 0: only at exit */
 	/* offline */
-	char *s_pcap;        /* --pcap FILE: offline run over one capture */
-	char *s_state_dir;   /* the appliance state: keys, plugin data */
+	char *s_pcap;      /* --pcap FILE: offline run over one capture */
+	char *s_state_dir; /* the appliance state: keys, plugin data */
+	/* export: events to a mamori-store (none when s_export_url is NULL) */
+	char *s_export_url;
+	char *s_export_spool; /* spool file; NULL: <state_dir>/export.spool */
+	uint64_t s_export_spool_mb;
+	uint64_t s_export_batch;
+	uint64_t s_export_delay_ms;
+	uint64_t s_export_flush_ms; /* at exit, time to deliver before spooling the rest */
+	char *s_export_tls_ca;
+	char *s_export_tls_cert_key;
+	char *s_export_tls_server;
 	char *s_control_url; /* control socket; NULL: the default for live runs, none offline */
 };
 

@@ -32,6 +32,8 @@ dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t)
 		for (int a = 0; a < DP_AN__COUNT; a++)
 			t->t_anomalies[a] += ls->ls_anomalies[a];
 		t->t_records += ls->ls_records;
+		t->t_matches += ls->ls_matches;
+		t->t_scan_errors += ls->ls_scan_errors;
 		t->t_dispatch_drops += ls->ls_dispatch_drops;
 		flow_table_stats(w->w_ft, &fs);
 		t->t_flows.fs_active += fs.fs_active;
@@ -121,11 +123,12 @@ dp_stats_json(const struct dp_port *ports, unsigned nports, const struct dp_work
 				flows_json(&fs), "anomalies", anomalies_json(ls->ls_anomalies)));
 	}
 	dp_stats_totals(ws, &t);
-	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "packets",
+	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "packets",
 		(json_int_t)t.t_pkts, "bytes", (json_int_t)t.t_bytes, "l4", (json_int_t)t.t_l4,
 		"l3_only", (json_int_t)t.t_l3, "not_ip", (json_int_t)t.t_not_ip, "records",
-		(json_int_t)t.t_records, "dispatch_drops", (json_int_t)t.t_dispatch_drops, "flows",
-		flows_json(&t.t_flows), "anomalies", anomalies_json(t.t_anomalies));
+		(json_int_t)t.t_records, "matches", (json_int_t)t.t_matches, "scan_errors",
+		(json_int_t)t.t_scan_errors, "dispatch_drops", (json_int_t)t.t_dispatch_drops,
+		"flows", flows_json(&t.t_flows), "anomalies", anomalies_json(t.t_anomalies));
 	return (json_pack("{s:f, s:o, s:o, s:o, s:o}", "elapsed_s", elapsed_s, "ports", jp,
 		"lcores", jl, "totals", tot, "plugins", plg_stats_json(plugins)));
 }

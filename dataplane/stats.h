@@ -22,6 +22,8 @@ struct dp_totals {
 	uint64_t t_not_ip;
 	uint64_t t_anomalies[DP_AN__COUNT];
 	uint64_t t_records;
+	uint64_t t_matches;
+	uint64_t t_scan_errors;
 	uint64_t t_dispatch_drops;
 	struct flow_table_stats t_flows;
 };

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -83,10 +85,9 @@ worker_flow_new(void *arg, const struct mm_flow_rec *rec, void *state)
 }
 
 /* The plugins' view of a burst: decoded packets with their flows. */
-static void
-burst_to_plugins(struct dp_worker *w, const struct flow_pkt *fp, uint16_t n)
+static uint16_t
+pkt_views(const struct flow_pkt *fp, uint16_t n, struct mm_pkt *v)
 {
-	struct mm_pkt v[BURST_MAX];
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -115,8 +116,61 @@ burst_to_plugins(struct dp_worker *w, const struct flow_pkt *fp, uint16_t n)
 		o->pk_flow_state = fp[i].fp_state;
 		k++;
 	}
-	if (k > 0)
+	return (k);
+}
+
+struct match_ctx {
+	struct dp_worker *mc_w;
+	const struct mm_pkt *mc_pkt;
+};
+
+static int
+on_match(void *arg, uint32_t plugin, uint32_t pattern_id, uint64_t from, uint64_t to)
+{
+	struct match_ctx *mc = arg;
+
+	mc->mc_w->w_stats.ls_matches++;
+	plg_on_match(
+		mc->mc_w->w_plugins, mc->mc_w->w_index, plugin, pattern_id, mc->mc_pkt, from, to);
+	return (0);
+}
+
+/* Block-mode scans of every TCP and UDP payload against the generation's patterns. */
+static void
+scan_payloads(struct dp_worker *w, const struct hsvc_gen *g, const struct mm_pkt *v, uint16_t k)
+{
+	for (uint16_t i = 0; i < k; i++) {
+		struct match_ctx mc = { .mc_w = w, .mc_pkt = &v[i] };
+		int rv;
+
+		if (v[i].pk_payload_len == 0 ||
+			(v[i].pk_proto != IPPROTO_TCP && v[i].pk_proto != IPPROTO_UDP))
+			continue;
+		rv = hsvc_scan_block(g, w->w_index, v[i].pk_proto, v[i].pk_to_server,
+			v[i].pk_to_server ? v[i].pk_dport : v[i].pk_sport, v[i].pk_payload,
+			v[i].pk_payload_len, on_match, &mc);
+		if (unlikely(rv < 0))
+			w->w_stats.ls_scan_errors++;
+	}
+}
+
+/* What plugins see of a burst: their burst hooks, then pattern matches. */
+static void
+burst_to_plugins(struct dp_worker *w, const struct flow_pkt *fp, uint16_t n)
+{
+	const struct hsvc_gen *g = w->w_gen != NULL ? w->w_gen->g_patterns : NULL;
+	struct mm_pkt v[BURST_MAX];
+	uint16_t k;
+
+	if (!w->w_plugins->ps_any_burst && g == NULL)
+		return;
+	k = pkt_views(fp, n, v);
+	if (k == 0)
+		return;
+	if (w->w_plugins->ps_any_burst)
 		plg_on_burst(w->w_plugins, w->w_index, v, k);
+	if (g != NULL)
+		scan_payloads(w, g, v, k);
 }
 
 void
@@ -152,8 +206,7 @@ dp_worker_process(struct dp_worker *w, struct rte_mbuf **m, uint16_t n)
 	}
 	if (nf > 0) {
 		flow_table_update_burst(w->w_ft, fp, nf);
-		if (w->w_plugins->ps_any_burst)
-			burst_to_plugins(w, fp, nf);
+		burst_to_plugins(w, fp, nf);
 	}
 	rte_pktmbuf_free_bulk(m, n);
 }

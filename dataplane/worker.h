@@ -20,6 +20,7 @@
 
 #include "decode.h"
 #include "flowtable.h"
+#include "hsvc.h"
 #include "plugins.h"
 #include "port.h"
 #include "settings.h"
@@ -40,6 +41,8 @@ struct dp_lcore_stats {
 	uint64_t ls_not_ip;         /* not IP: no flow */
 	uint64_t ls_anomalies[DP_AN__COUNT];
 	uint64_t ls_records;     /* flow records: ended flows and active-timeout reports */
+	uint64_t ls_matches;     /* pattern matches handed to plugins */
+	uint64_t ls_scan_errors; /* Hyperscan failed on a payload */
 	uint64_t ls_busy_cycles; /* TSC cycles spent on bursts that carried packets */
 	uint64_t ls_cycles;      /* TSC cycles in the loop */
 } __rte_cache_aligned;
@@ -76,7 +79,7 @@ struct dp_worker {
 struct dp_gen {
 	uint64_t g_id;
 	struct mm_prefix_set g_home_net; /* subscribers: plugins ask through the host */
-	void *g_patterns;                /* compiled pattern databases, or NULL */
+	struct hsvc_gen *g_patterns;     /* compiled pattern databases, or NULL */
 };
 
 struct dp_workers {

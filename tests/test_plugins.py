@@ -12,6 +12,7 @@ A misspelt key in a loaded plugin's section is refused like any other.
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -36,6 +37,43 @@ def capture(work):
     out = os.path.join(work, "demo.pcap")
     mt.run([synth, "--scenario", "demo", "--seed", "3", "-q", "-w", out])
     return out
+
+
+def patterns(c, work):
+    """A plugin's pattern, compiled by the core, matches where tshark finds the text."""
+    synth = os.path.join(mt.BUILD, "tools", "synth", "mamori-synth")
+    pcap = os.path.join(work, "synth.pcap")
+    rc, _, _ = mt.run([synth, "--scenario", "demo", "--seed", "5", "-q", "-w", pcap])
+    if rc != 0 or shutil.which("tshark") is None:
+        c.note("mamori-synth or tshark missing: pattern checks skipped")
+        return
+    literal = "GET /"
+    rc, out, _ = mt.run(["tshark", "-r", pcap, "-Y", 'tcp.payload contains "%s"' % literal,
+                         "-T", "fields", "-e", "frame.number"])
+    want = len([l for l in out.splitlines() if l.strip()])
+    eve = os.path.join(work, "pattern-eve.json")
+    runs = []
+    for tag in ("cold", "warm"):  # the second start loads the compiled database from the cache
+        rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--eve", eve, "-l", "info",
+                               "--set", "state_dir=" + work,
+                               "--set", "plugins.load=[%s]" % os.path.join(
+                                   PLUGINS, "test_probe.so"),
+                               "--set", "plugins.probe.pattern=%s" % literal])
+        got = sum(json.loads(l).get("probe", {}).get("matches", 0)
+                  for l in open(eve) if l.strip()) if rc == 0 else None
+        runs.append((rc, got, err))
+    c.check(runs[0][0] == 0 and want > 0 and runs[0][1] == want,
+            "the probe's pattern %r matched %s payloads, tshark finds %d" % (
+                literal, runs[0][1], want), runs[0][2].splitlines()[-3:])
+    c.check(runs[1][1] == want and "1 from the cache" in runs[1][2],
+            "a restart reuses the compiled database from the cache", [
+                l for l in runs[1][2].splitlines() if "patterns" in l])
+    rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--set", "state_dir=" + work,
+                           "--set", "plugins.load=[%s]" % os.path.join(PLUGINS, "test_probe.so"),
+                           "--set", "plugins.probe.pattern=GET (/"])
+    c.check(rc != 0 and "plugin probe pattern 7" in err and "GET (/" in err,
+            "a bad expression is refused naming the plugin, pattern id and expression",
+            err.splitlines()[-2:])
 
 
 def main():
@@ -92,6 +130,8 @@ def main():
     c.check(probe and probe[0]["counters"].get("packets") == pkts,
             "the probe's counter saw every packet (%s of %s)" % (
                 probe[0]["counters"].get("packets") if probe else None, pkts))
+
+    patterns(c, work)
 
     rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--set", "state_dir=" + work,
                            "--set", "plugins.flowlog.activ_reports=false"])

@@ -25,6 +25,7 @@ struct probe {
 struct probe_flow {
 	uint64_t pf_pkts;
 	uint64_t pf_to_server;
+	uint64_t pf_matches;
 	uint32_t pf_magic; /* set at flow start: proves the state is this flow's */
 };
 
@@ -32,9 +33,54 @@ struct probe_event {
 	uint64_t pe_pkts;
 	uint64_t pe_to_server;
 	uint64_t pe_record_pkts;
+	uint64_t pe_matches;
 };
 
+#define PROBE_PATTERN_ID 7
+
 static const char *const probe_types[] = { "probe", NULL };
+
+/* One literal from the configuration (plugins.probe.pattern), to the server over TCP. */
+static int
+probe_patterns(struct probe *pr)
+{
+	struct mm_pattern pt = {
+		.pt_id = PROBE_PATTERN_ID,
+		.pt_flags = 0,
+		.pt_proto = 6,
+		.pt_mode = MM_PATTERN_BLOCK,
+		.pt_dir = MM_DIR_TO_SERVER,
+	};
+	const char *lit;
+	int rv;
+
+	rv = pr->pr_host->h_cfg_str(pr->pr_ctx, "pattern", "", &lit);
+	if ((rv < 0 && rv != -ENOENT) || lit == NULL || lit[0] == '\0')
+		return (rv == -ENOENT ? 0 : rv);
+	pt.pt_expr = lit;
+	return (pr->pr_host->h_patterns_add(pr->pr_ctx, &pt, 1));
+}
+
+static int
+probe_reload(void *global)
+{
+	return (probe_patterns(global));
+}
+
+static void
+probe_match(void *global, void *lcore_state, unsigned lcore, uint32_t pattern_id,
+	const struct mm_pkt *pkt, uint64_t from, uint64_t to)
+{
+	struct probe_flow *pf = pkt->pk_flow_state;
+
+	(void)global;
+	(void)lcore_state;
+	(void)lcore;
+	(void)from;
+	(void)to;
+	if (pattern_id == PROBE_PATTERN_ID && pf->pf_magic == 0x9e3779b9)
+		pf->pf_matches++;
+}
 
 static int
 probe_init(const struct mm_host *host, struct mm_plugin_ctx *ctx, void *global)
@@ -48,6 +94,8 @@ probe_init(const struct mm_host *host, struct mm_plugin_ctx *ctx, void *global)
 	pr->pr_ctx = ctx;
 	rv = host->h_cfg_u64(ctx, "min_bytes", 0, 0, UINT64_MAX, &pr->pr_min_bytes);
 	if (rv < 0 && rv != -ENOENT)
+		return (rv);
+	if ((rv = probe_patterns(pr)) < 0)
 		return (rv);
 	pr->pr_pkts = host->h_counter_register(ctx, "packets", "packets seen in bursts");
 	pr->pr_flows = host->h_counter_register(ctx, "flows", "flows seen starting");
@@ -95,6 +143,7 @@ probe_flow_end(void *global, void *lcore_state, unsigned lcore, const struct mm_
 		.pe_pkts = pf->pf_pkts,
 		.pe_to_server = pf->pf_to_server,
 		.pe_record_pkts = r->fr_pkts_ts + r->fr_pkts_tc,
+		.pe_matches = pf->pf_matches,
 	};
 	struct mm_event ev;
 
@@ -133,9 +182,9 @@ probe_format(void *global, const struct mm_event *ev, void *obj)
 		return (-EINVAL);
 	memcpy(&pe, ev->ev_data, sizeof(pe));
 	return (json_object_set_new(obj, "probe",
-		json_pack("{s:I, s:I, s:I, s:I}", "pkts", (json_int_t)pe.pe_pkts, "to_server",
+		json_pack("{s:I, s:I, s:I, s:I, s:I}", "pkts", (json_int_t)pe.pe_pkts, "to_server",
 			(json_int_t)pe.pe_to_server, "record_pkts", (json_int_t)pe.pe_record_pkts,
-			"ticks", (json_int_t)pr->pr_ticks)));
+			"matches", (json_int_t)pe.pe_matches, "ticks", (json_int_t)pr->pr_ticks)));
 }
 
 MM_PLUGIN_DEFINE = {
@@ -146,6 +195,8 @@ MM_PLUGIN_DEFINE = {
 	.pd_global_size = sizeof(struct probe),
 	.pd_flow_size = sizeof(struct probe_flow),
 	.pd_init = probe_init,
+	.pd_reload = probe_reload,
+	.pd_on_match = probe_match,
 	.pd_tick = probe_tick,
 	.pd_format = probe_format,
 	.pd_on_burst = probe_burst,
