@@ -8,6 +8,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/ipc/ipc.h>
 
 #include <mamori/bus.h>
 #include <mamori/log.h>
@@ -108,7 +109,7 @@ answer_ok(json_t *body, const char *key)
 }
 
 json_t *
-dp_control_handle(struct dp_control *c, const char *req, size_t len)
+dp_control_handle(struct dp_control *c, const char *actor, const char *req, size_t len)
 {
 	const struct dp_control_ops *ops = c->c_ops;
 	char err[512] = "";
@@ -138,22 +139,22 @@ dp_control_handle(struct dp_control *c, const char *req, size_t len)
 		if ((name = json_string_value(json_object_get(j, "name"))) == NULL) {
 			c->c_stats.cs_malformed++;
 			ans = answer_error("%s needs a \"name\"", op);
-		} else if (ops->co_plugin_enable(c->c_arg, name, op[7] == 'e', err, sizeof(err)) <
-			   0) {
+		} else if (ops->co_plugin_enable(
+				   c->c_arg, actor, name, op[7] == 'e', err, sizeof(err)) < 0) {
 			c->c_stats.cs_failed++;
 			ans = answer_error("%s", err);
 		} else {
 			ans = answer_ok(NULL, NULL);
 		}
 	} else if (strcmp(op, "reload") == 0) {
-		if ((body = ops->co_reload(c->c_arg, err, sizeof(err))) == NULL) {
+		if ((body = ops->co_reload(c->c_arg, actor, err, sizeof(err))) == NULL) {
 			c->c_stats.cs_failed++;
 			ans = answer_error("reload failed: %s", err);
 		} else {
 			ans = answer_ok(body, "reload");
 		}
 	} else if (strcmp(op, "stop") == 0) {
-		ops->co_stop(c->c_arg);
+		ops->co_stop(c->c_arg, actor);
 		ans = answer_ok(NULL, NULL);
 	} else {
 		c->c_stats.cs_malformed++;
@@ -172,7 +173,14 @@ dp_control_poll(struct dp_control *c)
 	nng_msg *msg;
 
 	while (nng_recvmsg(c->c_sock, &msg, NNG_FLAG_NONBLOCK) == 0) {
-		json_t *ans = dp_control_handle(c, nng_msg_body(msg), nng_msg_len(msg));
+		char actor[32] = "control";
+		int uid;
+		json_t *ans;
+
+		/* Over ipc the kernel tells who is asking. */
+		if (nng_pipe_get_int(nng_msg_get_pipe(msg), NNG_OPT_IPC_PEER_UID, &uid) == 0)
+			snprintf(actor, sizeof(actor), "uid:%d", uid);
+		ans = dp_control_handle(c, actor, nng_msg_body(msg), nng_msg_len(msg));
 		char *text = json_dumps(ans, JSON_COMPACT);
 		int rv;
 

@@ -24,14 +24,19 @@
 
 struct dp_control;
 
-/* What the daemon does for each request; each returns a result or NULL with err set. */
+/*
+ * What the daemon does for each request; each returns a result or NULL with
+ * err set.  actor names who asked ("uid:1000" over ipc, "tcp" otherwise), for
+ * the audit log.
+ */
 struct dp_control_ops {
 	json_t *(*co_status)(void *arg);
 	json_t *(*co_stats)(void *arg);
 	json_t *(*co_plugins)(void *arg);
-	int (*co_plugin_enable)(void *arg, const char *name, bool on, char *err, size_t errlen);
-	json_t *(*co_reload)(void *arg, char *err, size_t errlen);
-	void (*co_stop)(void *arg);
+	int (*co_plugin_enable)(
+		void *arg, const char *actor, const char *name, bool on, char *err, size_t errlen);
+	json_t *(*co_reload)(void *arg, const char *actor, char *err, size_t errlen);
+	void (*co_stop)(void *arg, const char *actor);
 };
 
 struct dp_control_stats {
@@ -49,6 +54,6 @@ void dp_control_stats(const struct dp_control *c, struct dp_control_stats *st);
 void dp_control_close(struct dp_control *c);
 
 /* Handles one request (exposed for tests and fuzzing): returns the answer. */
-json_t *dp_control_handle(struct dp_control *c, const char *req, size_t len);
+json_t *dp_control_handle(struct dp_control *c, const char *actor, const char *req, size_t len);
 
 #endif /* DP_CONTROL_H */

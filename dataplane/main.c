@@ -22,10 +22,12 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include <mamori/audit.h>
 #include <mamori/bus.h>
 #include <mamori/config.h>
 #include <mamori/eve.h>
 #include <mamori/exporter.h>
+#include <mamori/keys.h>
 #include <mamori/log.h>
 
 #include "control.h"
@@ -309,7 +311,9 @@ struct app {
 	struct dp_control *a_ctl;
 	uint64_t a_gen_seq;
 	double a_t_start;
-	volatile bool a_stop; /* asked to stop over the control socket */
+	volatile bool a_stop;     /* asked to stop over the control socket */
+	struct mm_key *a_key;     /* the appliance's Ed25519 key */
+	struct mm_audit *a_audit; /* its signed, hash-chained audit log */
 	struct dp_settings a_s;
 	struct plg_set a_plugins;
 	FILE *a_eve;
@@ -739,8 +743,20 @@ ctl_plugins(void *arg)
 	return (plg_stats_json(&a->a_plugins));
 }
 
+/* Appends a control action to the audit log; detail is consumed. */
+static void
+audit(struct app *a, const char *actor, const char *action, json_t *detail)
+{
+	char err[MM_AUDIT_ERRLEN];
+
+	if (a->a_audit != NULL &&
+		mm_audit_append(a->a_audit, actor, action, detail, NULL, err, sizeof(err)) != 0)
+		mm_warn("audit log: %s", err);
+	json_decref(detail);
+}
+
 static int
-ctl_plugin_enable(void *arg, const char *name, bool on, char *err, size_t errlen)
+ctl_plugin_enable(void *arg, const char *actor, const char *name, bool on, char *err, size_t errlen)
 {
 	struct app *a = arg;
 	struct plg_plugin *p = plg_find(&a->a_plugins, name);
@@ -751,7 +767,9 @@ ctl_plugin_enable(void *arg, const char *name, bool on, char *err, size_t errlen
 	}
 	/* One aligned store: workers see it at their next burst. */
 	p->p_enabled = on;
-	mm_notice("plugin %s %s", name, on ? "enabled" : "disabled");
+	mm_notice("plugin %s %s by %s", name, on ? "enabled" : "disabled", actor);
+	audit(a, actor, on ? "control.plugin.enable" : "control.plugin.disable",
+		json_pack("{s:s}", "plugin", name));
 	return (0);
 }
 
@@ -779,7 +797,7 @@ restart_needed(const struct dp_settings *o, const struct dp_settings *n, json_t 
  * generation replaces the old once every worker is quiescent.
  */
 static json_t *
-ctl_reload(void *arg, char *err, size_t errlen)
+ctl_reload(void *arg, const char *actor, char *err, size_t errlen)
 {
 	struct app *a = arg;
 	struct mm_cfg *cfg, *old_cfg = a->a_cfg;
@@ -815,18 +833,48 @@ ctl_reload(void *arg, char *err, size_t errlen)
 	gen_free(dp_gen_publish(&a->a_ws, g));
 	mm_cfg_free(old_cfg);
 	dp_settings_fini(&s);
-	mm_notice("reload: generation %" PRIu64 " in place%s", g->g_id,
+	mm_notice("reload by %s: generation %" PRIu64 " in place%s", actor, g->g_id,
 		json_array_size(restart) > 0 ? "; some settings need a restart" : "");
+	audit(a, actor, "control.reload",
+		json_pack("{s:I, s:O, s:i}", "generation", (json_int_t)g->g_id, "restart_needed",
+			restart, "plugin_failures", failed));
 	return (json_pack("{s:I, s:o, s:i}", "generation", (json_int_t)g->g_id, "restart_needed",
 		restart, "plugin_failures", failed));
 }
 
 static void
-ctl_stop(void *arg)
+ctl_stop(void *arg, const char *actor)
 {
 	struct app *a = arg;
 
 	a->a_stop = true;
+	audit(a, actor, "control.stop", NULL);
+}
+
+/*
+ * The appliance key and the audit log, in the state directory.  Without
+ * them (a state directory that cannot be written) mamorid still runs, and
+ * says so.
+ */
+static void
+open_audit(struct app *a)
+{
+	char err[MM_AUDIT_ERRLEN], path[PATH_MAX];
+	bool created;
+
+	if (mm_key_open(a->a_s.s_state_dir, &created, &a->a_key, err, sizeof(err)) != 0 ||
+		mm_audit_path(a->a_s.s_state_dir, path, sizeof(path)) != 0 ||
+		mm_audit_open(path, a->a_key, &a->a_audit, err, sizeof(err)) != 0) {
+		mm_warn("no audit log: %s (set state_dir to a writable directory)", err);
+		return;
+	}
+	if (created)
+		mm_notice("created the appliance key %s in %s", mm_key_fingerprint(a->a_key),
+			a->a_s.s_state_dir);
+	audit(a, "mamorid", "mamorid.start",
+		json_pack("{s:s, s:s, s:i}", "config",
+			a->a_opts->o_config != NULL ? a->a_opts->o_config : "(defaults)", "mode",
+			a->a_offline ? "offline" : "live", "pid", (int)getpid()));
 }
 
 static const struct dp_control_ops ctl_ops = {
@@ -1033,6 +1081,8 @@ app_fini(struct app *a)
 		fclose(a->a_eve);
 	dp_control_close(a->a_ctl);
 	mm_exporter_free(a->a_exp);
+	mm_audit_close(a->a_audit);
+	mm_key_free(a->a_key);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	plg_unload(&a->a_plugins);
@@ -1092,6 +1142,7 @@ run(struct app *a, const struct opts *o, const char *prog)
 		mm_err("%s", err);
 		goto out;
 	}
+	open_audit(a);
 	if (open_control(a) < 0 || open_exporter(a) < 0)
 		goto out;
 	if (mm_cfg_check_unused(a->a_cfg, err, sizeof(err)) > 0) {

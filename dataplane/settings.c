@@ -307,6 +307,8 @@ dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, siz
 		(rv = load_output(s, cfg, err, errlen)) < 0 ||
 		(rv = load_export(s, cfg, err, errlen)) < 0)
 		return (rv);
+	/* One file may configure the store too: its section is the store's to check. */
+	mm_cfg_mark_used(mm_cfg_lookup(cfg, "store"));
 	/* Unknown keys are checked once the plugins have read their sections. */
 	return (0);
 }

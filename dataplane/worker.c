@@ -309,12 +309,16 @@ dp_worker_main(void *arg)
 
 		w->w_gen = __atomic_load_n(&ws->ws_gen, __ATOMIC_ACQUIRE);
 		if (!rx_done) {
-			/* Read the flag first: a stop seen here is followed by one more poll. */
+			/*
+			 * Read the flag first: a stop seen here is followed by exactly one
+			 * more poll.  Offline that poll finds the capture's end; live, traffic
+			 * that goes on arriving stays in the NIC rather than keep us here.
+			 */
 			bool stop = ws->ws_stop;
 
 			rte_compiler_barrier();
 			got += poll_queues(w);
-			if (stop && got == 0) {
+			if (stop) {
 				rx_done = true;
 				rte_atomic32_dec(&ws->ws_rx_active);
 			}

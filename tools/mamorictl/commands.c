@@ -5,6 +5,11 @@
 #include "ctl.h"
 
 const struct ctl_cmd *const ctl_cmds[] = {
+	&ctl_cmd_status,
+	&ctl_cmd_stats,
+	&ctl_cmd_plugins,
+	&ctl_cmd_reload,
+	&ctl_cmd_stop,
 	&ctl_cmd_audit,
 	&ctl_cmd_key,
 	&ctl_cmd_sign,

@@ -48,6 +48,11 @@ extern const struct ctl_cmd ctl_cmd_audit;
 extern const struct ctl_cmd ctl_cmd_key;
 extern const struct ctl_cmd ctl_cmd_sign;
 extern const struct ctl_cmd ctl_cmd_verify;
+extern const struct ctl_cmd ctl_cmd_status;
+extern const struct ctl_cmd ctl_cmd_stats;
+extern const struct ctl_cmd ctl_cmd_plugins;
+extern const struct ctl_cmd ctl_cmd_reload;
+extern const struct ctl_cmd ctl_cmd_stop;
 
 const struct ctl_cmd *ctl_cmd_find(const char *name);
 

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The writer's side of the database.  Every statement of the ingest path is
+ * prepared once and reused: a transaction is BEGIN, n x (bind, step, reset),
+ * COMMIT, and nothing else.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_db.h"
+#include "store_schema.h"
+
+/* Pages given back to the file system per retention step (4 MB of 4 KB pages). */
+#define VACUUM_PAGES 1024
+/* Size retention, once started, deletes until the database is this % of its limit. */
+#define SIZE_LOW_PERCENT 90
+/* SQLite's page cache for the writer, in KB (a negative cache_size). */
+#define WRITER_CACHE_KB 65536
+/* The WAL file is truncated to this after a checkpoint. */
+#define WAL_LIMIT_BYTES (64 << 20)
+
+struct store_db {
+	sqlite3 *db_conn;
+	char *db_path;
+	unsigned db_flags;
+	int64_t db_page_size;
+	bool db_trimming; /* size retention running until SIZE_LOW_PERCENT */
+	sqlite3_stmt *db_begin;
+	sqlite3_stmt *db_commit;
+	sqlite3_stmt *db_rollback;
+	sqlite3_stmt *db_ins_event;
+	sqlite3_stmt *db_ins_flow;
+	sqlite3_stmt *db_del_oldest; /* oldest rows before a time, up to a count */
+	sqlite3_stmt *db_page_count;
+	sqlite3_stmt *db_freelist;
+};
+
+static const char sql_ins_event[] =
+	"INSERT OR IGNORE INTO events (producer, seq, ts, event_type, src_ip, dest_ip, src_addr, "
+	"dest_addr, src_port, dest_port, proto, flow_id, plugin, exercise, raw) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+static const char sql_ins_flow[] =
+	"INSERT INTO flow (id, pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, "
+	"start_ts, end_ts, reason, state, age) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char sql_del_oldest[] =
+	"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ?1 ORDER BY ts LIMIT ?2)";
+
+static int
+db_exec(struct store_db *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->db_conn, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return (0);
+	snprintf(err, errlen, "%s: %s: %s", db->db_path, sql, msg != NULL ? msg : "failed");
+	sqlite3_free(msg);
+	return (-EIO);
+}
+
+static int
+db_prepare(struct store_db *db, sqlite3_stmt **st, const char *sql, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v3(db->db_conn, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) ==
+		SQLITE_OK)
+		return (0);
+	snprintf(err, errlen, "%s: cannot prepare \"%.60s\": %s", db->db_path, sql,
+		sqlite3_errmsg(db->db_conn));
+	return (-EIO);
+}
+
+/* Steps a statement that returns one integer. */
+static int
+db_step_int(sqlite3_stmt *st, int64_t *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (rc == SQLITE_ROW ? 0 : -EIO);
+}
+
+/* Switches to WAL, which SQLite declines quietly where it cannot (some network file systems). */
+static int
+db_wal(struct store_db *db, char *err, size_t errlen)
+{
+	const unsigned char *mode;
+	sqlite3_stmt *st;
+	int rv = -ENOTSUP;
+
+	if (sqlite3_prepare_v2(db->db_conn, "PRAGMA journal_mode = WAL", -1, &st, NULL) !=
+		SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", db->db_path, sqlite3_errmsg(db->db_conn));
+		return (-EIO);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && (mode = sqlite3_column_text(st, 0)) != NULL &&
+		strcmp((const char *)mode, "wal") == 0)
+		rv = 0;
+	else
+		snprintf(err, errlen, "%s: cannot use journal_mode=WAL here: %s", db->db_path,
+			sqlite3_errmsg(db->db_conn));
+	sqlite3_finalize(st);
+	return (rv);
+}
+
+static int
+db_setup_writer(struct store_db *db, char *err, size_t errlen)
+{
+	char pragma[64];
+	int rv;
+
+	/*
+	 * auto_vacuum only takes effect before the first table exists, and
+	 * switching to WAL writes the header: so it comes first.  On an
+	 * existing file it changes nothing.
+	 */
+	if ((rv = db_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", err, errlen)) < 0 ||
+		(rv = db_wal(db, err, errlen)) < 0 ||
+		(rv = db_exec(db,
+			 (db->db_flags & STORE_DB_SYNC_FULL) ? "PRAGMA synchronous = FULL"
+							     : "PRAGMA synchronous = NORMAL",
+			 err, errlen)) < 0)
+		return (rv);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", WRITER_CACHE_KB);
+	if ((rv = db_exec(db, pragma, err, errlen)) < 0)
+		return (rv);
+	snprintf(pragma, sizeof(pragma), "PRAGMA journal_size_limit = %d", WAL_LIMIT_BYTES);
+	if ((rv = db_exec(db, pragma, err, errlen)) < 0)
+		return (rv);
+	if ((rv = store_schema_migrate(db->db_conn, store_schema_latest(), err, errlen)) < 0) {
+		char why[384];
+
+		/* Name the file: the schema module does not know it. */
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: %s", db->db_path, why);
+		return (rv);
+	}
+	if ((rv = db_prepare(db, &db->db_begin, "BEGIN IMMEDIATE", err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_commit, "COMMIT", err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_rollback, "ROLLBACK", err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_ins_event, sql_ins_event, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_ins_flow, sql_ins_flow, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0)
+		return (rv);
+	return (0);
+}
+
+static int
+db_setup_reader(struct store_db *db, char *err, size_t errlen)
+{
+	int version, rv;
+
+	if ((rv = db_exec(db, "PRAGMA query_only = 1", err, errlen)) < 0)
+		return (rv);
+	if ((version = store_schema_version(db->db_conn)) != store_schema_latest()) {
+		snprintf(err, errlen,
+			"%s: schema version %d, expected %d (open it for writing first)",
+			db->db_path, version, store_schema_latest());
+		return (-ENOTSUP);
+	}
+	return (0);
+}
+
+struct store_db *
+store_db_open(const char *path, unsigned flags, char *err, size_t errlen)
+{
+	struct store_db *db;
+	int rc, rv;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL || (db->db_path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(db);
+		return (NULL);
+	}
+	db->db_flags = flags;
+	/* NOMUTEX: each connection is used by one thread at a time. */
+	rc = sqlite3_open_v2(path, &db->db_conn,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open the database: %s", path,
+			db->db_conn != NULL ? sqlite3_errmsg(db->db_conn) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->db_conn, 1);
+	sqlite3_busy_timeout(db->db_conn, STORE_DB_BUSY_MS);
+	rv = (flags & STORE_DB_READER) ? db_setup_reader(db, err, errlen)
+				       : db_setup_writer(db, err, errlen);
+	if (rv < 0)
+		goto fail;
+	if ((rv = db_prepare(db, &db->db_page_count, "PRAGMA page_count", err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_freelist, "PRAGMA freelist_count", err, errlen)) < 0)
+		goto fail;
+	{
+		sqlite3_stmt *st;
+
+		if ((rv = db_prepare(db, &st, "PRAGMA page_size", err, errlen)) < 0)
+			goto fail;
+		rv = db_step_int(st, &db->db_page_size);
+		sqlite3_finalize(st);
+		if (rv < 0) {
+			snprintf(err, errlen, "%s: cannot read the page size", path);
+			goto fail;
+		}
+	}
+	return (db);
+fail:
+	store_db_close(db);
+	return (NULL);
+}
+
+void
+store_db_close(struct store_db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_finalize(db->db_begin);
+	sqlite3_finalize(db->db_commit);
+	sqlite3_finalize(db->db_rollback);
+	sqlite3_finalize(db->db_ins_event);
+	sqlite3_finalize(db->db_ins_flow);
+	sqlite3_finalize(db->db_del_oldest);
+	sqlite3_finalize(db->db_page_count);
+	sqlite3_finalize(db->db_freelist);
+	/* The last connection to close checkpoints and removes the WAL. */
+	sqlite3_close(db->db_conn);
+	free(db->db_path);
+	free(db);
+}
+
+sqlite3 *
+store_db_conn(struct store_db *db)
+{
+	return (db->db_conn);
+}
+
+const char *
+store_db_path(const struct store_db *db)
+{
+	return (db->db_path);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_opt_int(sqlite3_stmt *st, int i, bool has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* The flow row of the event just inserted. */
+static int
+insert_flow(struct store_db *db, const struct store_row *r)
+{
+	const struct store_flow *f = &r->r_flow;
+	sqlite3_stmt *st = db->db_ins_flow;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->db_conn));
+	bind_opt_int(st, 2, f->fl_pkts_toserver >= 0, f->fl_pkts_toserver);
+	bind_opt_int(st, 3, f->fl_pkts_toclient >= 0, f->fl_pkts_toclient);
+	bind_opt_int(st, 4, f->fl_bytes_toserver >= 0, f->fl_bytes_toserver);
+	bind_opt_int(st, 5, f->fl_bytes_toclient >= 0, f->fl_bytes_toclient);
+	bind_opt_int(st, 6, f->fl_start >= 0, f->fl_start);
+	bind_opt_int(st, 7, f->fl_end >= 0, f->fl_end);
+	bind_text(st, 8, f->fl_reason);
+	bind_text(st, 9, f->fl_state);
+	bind_opt_int(st, 10, f->fl_age >= 0, f->fl_age);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -EIO);
+}
+
+static int
+insert_row(struct store_db *db, int64_t producer, struct store_row *r)
+{
+	sqlite3_stmt *st = db->db_ins_event;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, producer);
+	sqlite3_bind_int64(st, 2, r->r_seq);
+	sqlite3_bind_int64(st, 3, r->r_ts);
+	bind_text(st, 4, r->r_event_type);
+	bind_text(st, 5, r->r_src_ip);
+	bind_text(st, 6, r->r_dest_ip);
+	if (r->r_has & STORE_ROW_SRC)
+		sqlite3_bind_blob(st, 7, r->r_src_addr, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	if (r->r_has & STORE_ROW_DEST)
+		sqlite3_bind_blob(st, 8, r->r_dest_addr, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_opt_int(st, 9, r->r_has & STORE_ROW_SPORT, r->r_src_port);
+	bind_opt_int(st, 10, r->r_has & STORE_ROW_DPORT, r->r_dest_port);
+	bind_text(st, 11, r->r_proto);
+	bind_opt_int(st, 12, r->r_has & STORE_ROW_FLOW_ID, r->r_flow_id);
+	bind_text(st, 13, r->r_plugin);
+	bind_text(st, 14, r->r_exercise);
+	sqlite3_bind_text(st, 15, r->r_raw, (int)r->r_raw_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (-EIO);
+	/* A duplicate changes nothing; its flow row was written with it the first time. */
+	r->r_inserted = sqlite3_changes(db->db_conn) == 1;
+	if (r->r_inserted && (r->r_has & STORE_ROW_FLOW))
+		return (insert_flow(db, r));
+	return (0);
+}
+
+static int
+step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -EIO);
+}
+
+int
+store_db_insert(
+	struct store_db *db, struct store_batch *batches, size_t nb, char *err, size_t errlen)
+{
+	if (step_once(db->db_begin) < 0) {
+		snprintf(err, errlen, "%s: BEGIN: %s", db->db_path, sqlite3_errmsg(db->db_conn));
+		return (-EIO);
+	}
+	for (size_t k = 0; k < nb; k++) {
+		struct store_batch *b = &batches[k];
+		/* SQLite integers are signed: producer ids past 2^63 are kept bit for bit. */
+		int64_t producer = (int64_t)b->sb_producer;
+
+		b->sb_inserted = 0;
+		for (uint32_t i = 0; i < b->sb_n; i++) {
+			if (insert_row(db, producer, &b->sb_rows[i]) < 0) {
+				snprintf(err, errlen, "%s: insert of producer %llu seq %lld: %s",
+					db->db_path, (unsigned long long)b->sb_producer,
+					(long long)b->sb_rows[i].r_seq,
+					sqlite3_errmsg(db->db_conn));
+				goto rollback;
+			}
+			b->sb_inserted += b->sb_rows[i].r_inserted;
+		}
+	}
+	if (step_once(db->db_commit) < 0) {
+		snprintf(err, errlen, "%s: COMMIT: %s", db->db_path, sqlite3_errmsg(db->db_conn));
+		goto rollback;
+	}
+	return (0);
+rollback:
+	if (!sqlite3_get_autocommit(db->db_conn))
+		step_once(db->db_rollback);
+	for (size_t k = 0; k < nb; k++) {
+		batches[k].sb_inserted = 0;
+		for (uint32_t i = 0; i < batches[k].sb_n; i++)
+			batches[k].sb_rows[i].r_inserted = false;
+	}
+	return (-EIO);
+}
+
+int
+store_db_size(struct store_db *db, uint64_t *used, uint64_t *file)
+{
+	int64_t pages, free_pages;
+
+	if (db_step_int(db->db_page_count, &pages) < 0 ||
+		db_step_int(db->db_freelist, &free_pages) < 0)
+		return (-EIO);
+	*file = (uint64_t)pages * (uint64_t)db->db_page_size;
+	*used = (uint64_t)(pages - free_pages) * (uint64_t)db->db_page_size;
+	return (0);
+}
+
+/* Deletes up to batch rows older than before; returns the count or -EIO. */
+static int64_t
+delete_oldest(struct store_db *db, int64_t before, uint32_t batch)
+{
+	sqlite3_stmt *st = db->db_del_oldest;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, batch);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (-EIO);
+	return (sqlite3_changes64(db->db_conn));
+}
+
+int
+store_db_retain(struct store_db *db, const struct store_retention *rt, int64_t now,
+	uint64_t *deleted, char *err, size_t errlen)
+{
+	uint32_t batch = rt->rt_batch_rows > 0 ? rt->rt_batch_rows : 1000;
+	uint64_t used, file;
+	int64_t n, free_pages;
+
+	*deleted = 0;
+	if (rt->rt_max_age_ns > 0 && now > rt->rt_max_age_ns) {
+		if ((n = delete_oldest(db, now - rt->rt_max_age_ns, batch)) < 0)
+			goto fail;
+		*deleted = (uint64_t)n;
+		if (n == batch)
+			return (1);
+	}
+	if (rt->rt_max_bytes > 0) {
+		if (store_db_size(db, &used, &file) < 0)
+			goto fail;
+		if (used > rt->rt_max_bytes)
+			db->db_trimming = true;
+		else if (used <= rt->rt_max_bytes / 100 * SIZE_LOW_PERCENT)
+			db->db_trimming = false;
+		if (db->db_trimming) {
+			if ((n = delete_oldest(db, INT64_MAX, batch)) < 0)
+				goto fail;
+			*deleted += (uint64_t)n;
+			/* Nothing left to delete: the limit is below what the schema takes. */
+			if (n == 0)
+				db->db_trimming = false;
+			else
+				return (1);
+		}
+	}
+	if (db_step_int(db->db_freelist, &free_pages) < 0)
+		goto fail;
+	if (free_pages > 0) {
+		char sql[64];
+		int rv;
+
+		snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
+		if ((rv = db_exec(db, sql, err, errlen)) < 0)
+			return (rv);
+		return (free_pages > VACUUM_PAGES);
+	}
+	return (0);
+fail:
+	snprintf(err, errlen, "%s: retention: %s", db->db_path, sqlite3_errmsg(db->db_conn));
+	return (-EIO);
+}

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Requests are checked member by member (an unknown member is an error, so a
+ * typo does not silently widen a query), turned into one SQL statement with
+ * every value bound, and answered with the stored EVE objects.
+ *
+ * Paging is by a cursor over (ts, producer, seq), the order of the ts index:
+ * a page asks for limit + 1 rows, and when the extra row exists the last
+ * returned row's key is the "next" cursor.  Cursors stay valid while rows are
+ * added or deleted, unlike offsets.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mamori/netaddr.h>
+
+#include "store_query.h"
+#include "store_schema.h"
+#include "store_time.h"
+
+#define ERRLEN 256
+/* SQLite VM instructions between checks of the query deadline. */
+#define PROGRESS_OPS 10000
+
+struct store_query {
+	struct store_db *q_db;
+	struct store_query_conf q_conf;
+	int64_t q_deadline; /* ns; a running statement past it is stopped */
+	atomic_bool q_stop; /* shutting down: stop whatever runs */
+};
+
+enum op {
+	OP_QUERY = 1 << 0,
+	OP_COUNT = 1 << 1,
+	OP_STATS = 1 << 2,
+	OP_TYPES = 1 << 3,
+};
+
+struct filter {
+	const char *f_type;
+	const char *f_text;
+	const char *f_plugin;
+	const char *f_exercise;
+	int64_t f_since;
+	int64_t f_until;
+	int64_t f_producer;
+	int64_t f_after[3]; /* ts, producer, seq */
+	int64_t f_limit;
+	uint8_t f_lo[16]; /* the ip prefix as an address range */
+	uint8_t f_hi[16];
+	bool f_has_since;
+	bool f_has_until;
+	bool f_has_producer;
+	bool f_has_after;
+	bool f_has_ip;
+	bool f_desc;
+};
+
+static int
+progress(void *arg)
+{
+	struct store_query *q = arg;
+
+	return (atomic_load(&q->q_stop) || store_time_now() > q->q_deadline);
+}
+
+struct store_query *
+store_query_open(const struct store_query_conf *conf, char *err, size_t errlen)
+{
+	struct store_query *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		snprintf(err, errlen, "query: out of memory");
+		return (NULL);
+	}
+	q->q_conf = *conf;
+	if ((q->q_db = store_db_open(conf->qc_db_path, STORE_DB_READER, err, errlen)) == NULL) {
+		free(q);
+		return (NULL);
+	}
+	sqlite3_progress_handler(store_db_conn(q->q_db), PROGRESS_OPS, progress, q);
+	return (q);
+}
+
+void
+store_query_close(struct store_query *q)
+{
+	if (q == NULL)
+		return;
+	store_db_close(q->q_db);
+	free(q);
+}
+
+void
+store_query_interrupt(struct store_query *q)
+{
+	/* sqlite3_interrupt() alone would miss a statement about to start. */
+	atomic_store(&q->q_stop, true);
+	sqlite3_interrupt(store_db_conn(q->q_db));
+}
+
+static char *
+answer_error(const char *msg)
+{
+	json_t *a = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	char *s;
+
+	/* A reason quoting the request may have cut a UTF-8 sequence in two. */
+	if (a == NULL)
+		a = json_pack("{s:b, s:s}", "ok", 0, "error", "request refused");
+	if (a == NULL)
+		return (NULL);
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return (s);
+}
+
+/* {"ok": true} followed by the members of a (whose reference it takes). */
+static char *
+answer_ok(json_t *a)
+{
+	json_t *o = json_pack("{s:b}", "ok", 1);
+	char *s = NULL;
+
+	if (o != NULL && a != NULL && json_object_update(o, a) == 0)
+		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	json_decref(a);
+	return (s);
+}
+
+/* since/until: Unix ns, or an RFC 3339 time. */
+static int
+parse_time(json_t *v, const char *key, int64_t *out, char *err)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = json_integer_value(v);
+		return (0);
+	}
+	if (json_is_string(v) &&
+		store_time_parse(json_string_value(v), json_string_length(v), out) == 0)
+		return (0);
+	snprintf(err, ERRLEN,
+		"\"%s\": expected Unix nanoseconds or an RFC 3339 time such as "
+		"\"2024-02-13T14:34:38Z\"",
+		key);
+	return (-EINVAL);
+}
+
+static int
+parse_prefix(json_t *v, struct filter *f, char *err)
+{
+	struct mm_prefix p;
+
+	if (!json_is_string(v) || mm_prefix_parse(json_string_value(v), &p) != 0) {
+		snprintf(err, ERRLEN,
+			"\"ip\": expected an address or prefix such as \"10.0.0.0/8\" or "
+			"\"2001:db8::/32\"");
+		return (-EINVAL);
+	}
+	memcpy(f->f_lo, p.p_addr.a_bytes, 16);
+	memcpy(f->f_hi, p.p_addr.a_bytes, 16);
+	for (unsigned bit = p.p_len; bit < 128; bit++)
+		f->f_hi[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	f->f_has_ip = true;
+	return (0);
+}
+
+static int
+parse_cursor(json_t *v, struct filter *f, char *err)
+{
+	const char *s = json_string_value(v);
+	long long a, b, c;
+	int end = 0;
+
+	if (s == NULL || sscanf(s, "%lld:%lld:%lld%n", &a, &b, &c, &end) != 3 ||
+		(size_t)end != strlen(s)) {
+		snprintf(err, ERRLEN, "\"after\": expected a cursor as returned in \"next\"");
+		return (-EINVAL);
+	}
+	f->f_after[0] = a;
+	f->f_after[1] = b;
+	f->f_after[2] = c;
+	f->f_has_after = true;
+	return (0);
+}
+
+static int
+parse_string(json_t *v, const char *key, const char **out, char *err)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		snprintf(err, ERRLEN, "\"%s\": expected a non-empty string", key);
+		return (-EINVAL);
+	}
+	*out = json_string_value(v);
+	return (0);
+}
+
+/* Reads the members of a request into f; every member must be known for op. */
+static int
+parse_request(json_t *req, enum op op, struct filter *f, char *err)
+{
+	const unsigned filters = OP_QUERY | OP_COUNT;
+	const char *key;
+	json_t *v;
+
+	memset(f, 0, sizeof(*f));
+	f->f_limit = STORE_QUERY_LIMIT_DEFAULT;
+	json_object_foreach(req, key, v)
+	{
+		unsigned allowed = 0;
+		int rv = 0;
+
+		if (strcmp(key, "op") == 0)
+			continue;
+		if (strcmp(key, "type") == 0) {
+			allowed = filters;
+			rv = parse_string(v, key, &f->f_type, err);
+		} else if (strcmp(key, "since") == 0) {
+			allowed = filters;
+			rv = parse_time(v, key, &f->f_since, err);
+			f->f_has_since = true;
+		} else if (strcmp(key, "until") == 0) {
+			allowed = filters;
+			rv = parse_time(v, key, &f->f_until, err);
+			f->f_has_until = true;
+		} else if (strcmp(key, "ip") == 0) {
+			allowed = filters;
+			rv = parse_prefix(v, f, err);
+		} else if (strcmp(key, "text") == 0) {
+			allowed = filters;
+			rv = parse_string(v, key, &f->f_text, err);
+		} else if (strcmp(key, "plugin") == 0) {
+			allowed = filters;
+			rv = parse_string(v, key, &f->f_plugin, err);
+		} else if (strcmp(key, "exercise") == 0) {
+			allowed = filters;
+			rv = parse_string(v, key, &f->f_exercise, err);
+		} else if (strcmp(key, "producer") == 0) {
+			allowed = filters;
+			if (!json_is_integer(v)) {
+				snprintf(err, ERRLEN, "\"producer\": expected an integer");
+				rv = -EINVAL;
+			}
+			f->f_producer = json_integer_value(v);
+			f->f_has_producer = true;
+		} else if (strcmp(key, "limit") == 0) {
+			allowed = OP_QUERY;
+			f->f_limit = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (f->f_limit < 1 || f->f_limit > STORE_QUERY_LIMIT_MAX) {
+				snprintf(err, ERRLEN, "\"limit\": expected an integer from 1 to %d",
+					STORE_QUERY_LIMIT_MAX);
+				rv = -EINVAL;
+			}
+		} else if (strcmp(key, "after") == 0) {
+			allowed = OP_QUERY;
+			if (!json_is_null(v))
+				rv = parse_cursor(v, f, err);
+		} else if (strcmp(key, "order") == 0) {
+			const char *o = json_string_value(v);
+
+			allowed = OP_QUERY;
+			if (o == NULL || (strcmp(o, "asc") != 0 && strcmp(o, "desc") != 0)) {
+				snprintf(err, ERRLEN, "\"order\": expected \"asc\" or \"desc\"");
+				rv = -EINVAL;
+			}
+			f->f_desc = o != NULL && strcmp(o, "desc") == 0;
+		}
+		if (!(allowed & op)) {
+			snprintf(err, ERRLEN, "unknown member \"%.64s\" for this op", key);
+			return (-EINVAL);
+		}
+		if (rv < 0)
+			return (rv);
+	}
+	return (0);
+}
+
+/*
+ * Appends the WHERE clause for f with numbered parameters ?1, ?2, ...;
+ * bind_filter() binds them in the same order.
+ */
+static void
+sql_where(sqlite3_str *sql, const struct filter *f)
+{
+	const char *and = " WHERE ";
+	int i = 1;
+
+#define COND(...)                                                                                  \
+	do {                                                                                       \
+		sqlite3_str_appendall(sql, and);                                                   \
+		sqlite3_str_appendf(sql, __VA_ARGS__);                                             \
+		and = " AND ";                                                                     \
+	} while (0)
+	if (f->f_type != NULL)
+		COND("event_type = ?%d", i++);
+	if (f->f_has_since)
+		COND("ts >= ?%d", i++);
+	if (f->f_has_until)
+		COND("ts < ?%d", i++);
+	if (f->f_has_ip) {
+		/* Two ranges, each an index range: SQLite answers the OR with both indexes. */
+		COND("((src_addr BETWEEN ?%d AND ?%d) OR (dest_addr BETWEEN ?%d AND ?%d))", i,
+			i + 1, i, i + 1);
+		i += 2;
+	}
+	if (f->f_text != NULL)
+		COND("instr(raw, ?%d) > 0", i++);
+	if (f->f_plugin != NULL)
+		COND("plugin = ?%d", i++);
+	if (f->f_exercise != NULL)
+		COND("exercise = ?%d", i++);
+	if (f->f_has_producer)
+		COND("producer = ?%d", i++);
+	if (f->f_has_after) {
+		COND("(ts, producer, seq) %s (?%d, ?%d, ?%d)", f->f_desc ? "<" : ">", i, i + 1,
+			i + 2);
+		i += 3;
+	}
+#undef COND
+}
+
+static void
+bind_filter(sqlite3_stmt *st, const struct filter *f)
+{
+	int i = 1;
+
+	if (f->f_type != NULL)
+		sqlite3_bind_text(st, i++, f->f_type, -1, SQLITE_STATIC);
+	if (f->f_has_since)
+		sqlite3_bind_int64(st, i++, f->f_since);
+	if (f->f_has_until)
+		sqlite3_bind_int64(st, i++, f->f_until);
+	if (f->f_has_ip) {
+		sqlite3_bind_blob(st, i++, f->f_lo, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(st, i++, f->f_hi, 16, SQLITE_STATIC);
+	}
+	if (f->f_text != NULL)
+		sqlite3_bind_text(st, i++, f->f_text, -1, SQLITE_STATIC);
+	if (f->f_plugin != NULL)
+		sqlite3_bind_text(st, i++, f->f_plugin, -1, SQLITE_STATIC);
+	if (f->f_exercise != NULL)
+		sqlite3_bind_text(st, i++, f->f_exercise, -1, SQLITE_STATIC);
+	if (f->f_has_producer)
+		sqlite3_bind_int64(st, i++, f->f_producer);
+	if (f->f_has_after)
+		for (int k = 0; k < 3; k++)
+			sqlite3_bind_int64(st, i++, f->f_after[k]);
+}
+
+/* Prepares the statement sql holds (and frees sql). */
+static sqlite3_stmt *
+prepare(struct store_query *q, sqlite3_str *sql, char *err)
+{
+	sqlite3 *conn = store_db_conn(q->q_db);
+	sqlite3_stmt *st = NULL;
+	char *text = sqlite3_str_finish(sql);
+
+	if (text == NULL) {
+		snprintf(err, ERRLEN, "out of memory");
+		return (NULL);
+	}
+	if (sqlite3_prepare_v2(conn, text, -1, &st, NULL) != SQLITE_OK)
+		snprintf(err, ERRLEN, "cannot prepare the query: %s", sqlite3_errmsg(conn));
+	sqlite3_free(text);
+	return (st);
+}
+
+static void
+step_error(struct store_query *q, int rc, char *err)
+{
+	if (rc == SQLITE_INTERRUPT)
+		snprintf(err, ERRLEN,
+			"the query ran past %d ms and was stopped: narrow it (type, since, until, "
+			"ip)",
+			STORE_QUERY_TIME_MS);
+	else
+		snprintf(err, ERRLEN, "query failed: %s", sqlite3_errmsg(store_db_conn(q->q_db)));
+}
+
+static json_t *
+do_query(struct store_query *q, const struct filter *f, char *err)
+{
+	sqlite3_str *sql = sqlite3_str_new(store_db_conn(q->q_db));
+	json_t *a = NULL, *events = NULL, *next = json_null();
+	int64_t n = 0, key[3] = { 0, 0, 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	sqlite3_str_appendall(sql, "SELECT raw, ts, producer, seq FROM events");
+	sql_where(sql, f);
+	sqlite3_str_appendf(sql,
+		f->f_desc ? " ORDER BY ts DESC, producer DESC, seq DESC LIMIT %lld"
+			  : " ORDER BY ts, producer, seq LIMIT %lld",
+		(long long)f->f_limit + 1);
+	if ((st = prepare(q, sql, err)) == NULL)
+		return (NULL);
+	bind_filter(st, f);
+	if ((events = json_array()) == NULL)
+		goto nomem;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw = (const char *)sqlite3_column_text(st, 0);
+		json_t *ev;
+
+		if (n == f->f_limit) {
+			char cursor[80];
+
+			/* The extra row says there is more; the cursor is the last row returned. */
+			snprintf(cursor, sizeof(cursor), "%" PRId64 ":%" PRId64 ":%" PRId64, key[0],
+				key[1], key[2]);
+			next = json_string(cursor);
+			break;
+		}
+		/* Stored rows were checked on the way in; a damaged one is still not passed on. */
+		ev = raw != NULL ? json_loadb(raw, (size_t)sqlite3_column_bytes(st, 0), 0, NULL)
+				 : NULL;
+		if (ev == NULL)
+			ev = json_pack("{s:s}", "error", "unreadable stored event");
+		if (json_array_append_new(events, ev) != 0)
+			goto nomem;
+		/* Remember the key: it becomes the cursor if a next row exists. */
+		for (int k = 0; k < 3; k++)
+			key[k] = sqlite3_column_int64(st, k + 1);
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		step_error(q, rc, err);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	a = json_object();
+	if (a == NULL || json_object_set_new(a, "events", events) != 0 ||
+		json_object_set_new(a, "next", next) != 0) {
+		json_decref(a);
+		snprintf(err, ERRLEN, "out of memory");
+		return (NULL);
+	}
+	return (a);
+nomem:
+	snprintf(err, ERRLEN, "out of memory");
+fail:
+	sqlite3_finalize(st);
+	json_decref(events);
+	json_decref(next);
+	return (NULL);
+}
+
+static json_t *
+do_count(struct store_query *q, const struct filter *f, char *err)
+{
+	sqlite3_str *sql = sqlite3_str_new(store_db_conn(q->q_db));
+	sqlite3_stmt *st;
+	json_t *a = NULL;
+	int rc;
+
+	sqlite3_str_appendall(sql, "SELECT count(*) FROM events");
+	sql_where(sql, f);
+	if ((st = prepare(q, sql, err)) == NULL)
+		return (NULL);
+	bind_filter(st, f);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		a = json_pack("{s:I}", "count", (json_int_t)sqlite3_column_int64(st, 0));
+	else
+		step_error(q, rc, err);
+	sqlite3_finalize(st);
+	return (a);
+}
+
+/* Appends each event type present, in order: an index seek per type, not a scan. */
+static int
+each_type(struct store_query *q, json_t *out, char *err)
+{
+	sqlite3 *conn = store_db_conn(q->q_db);
+	sqlite3_stmt *st;
+	char last[STORE_TYPE_MAX + 1] = "";
+	int rc;
+
+	if (sqlite3_prepare_v2(conn, "SELECT min(event_type) FROM events WHERE event_type > ?", -1,
+		    &st, NULL) != SQLITE_OK) {
+		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
+		return (-EIO);
+	}
+	for (;;) {
+		const char *t;
+
+		sqlite3_bind_text(st, 1, last, -1, SQLITE_TRANSIENT);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			step_error(q, rc, err);
+			sqlite3_finalize(st);
+			return (-EIO);
+		}
+		if ((t = (const char *)sqlite3_column_text(st, 0)) == NULL)
+			break;
+		snprintf(last, sizeof(last), "%s", t);
+		if (json_array_append_new(out, json_string(last)) != 0) {
+			snprintf(err, ERRLEN, "out of memory");
+			sqlite3_finalize(st);
+			return (-ENOMEM);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return (0);
+}
+
+static json_t *
+do_types(struct store_query *q, char *err)
+{
+	json_t *types = json_array(), *a;
+
+	if (types == NULL || each_type(q, types, err) < 0) {
+		json_decref(types);
+		return (NULL);
+	}
+	/* The types with a table of their own (schema.c). */
+	a = json_pack("{s:o, s:[s]}", "types", types, "tables", "flow");
+	if (a == NULL)
+		snprintf(err, ERRLEN, "out of memory");
+	return (a);
+}
+
+static int
+stats_rows(struct store_query *q, json_t *a, char *err)
+{
+	sqlite3 *conn = store_db_conn(q->q_db);
+	json_t *per = json_object();
+	sqlite3_stmt *st;
+	json_int_t total = 0;
+	int rc;
+
+	if (per == NULL || json_object_set_new(a, "types", per) != 0)
+		return (-ENOMEM);
+	if (sqlite3_prepare_v2(conn, "SELECT event_type, count(*) FROM events GROUP BY event_type",
+		    -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
+		return (-EIO);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_int_t n = sqlite3_column_int64(st, 1);
+
+		total += n;
+		json_object_set_new(per, (const char *)sqlite3_column_text(st, 0), json_integer(n));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		step_error(q, rc, err);
+		return (-EIO);
+	}
+	return (json_object_set_new(a, "rows", json_integer(total)) == 0 ? 0 : -ENOMEM);
+}
+
+static json_t *
+do_stats(struct store_query *q, char *err)
+{
+	const struct store_retention *rt = q->q_conf.qc_retention;
+	uint64_t used = 0, file = 0, wal = 0;
+	json_t *a, *ingest;
+	struct stat sb;
+	char *walpath;
+
+	if (store_db_size(q->q_db, &used, &file) < 0) {
+		snprintf(err, ERRLEN, "cannot read the database size");
+		return (NULL);
+	}
+	if (asprintf(&walpath, "%s-wal", store_db_path(q->q_db)) >= 0) {
+		if (stat(walpath, &sb) == 0)
+			wal = (uint64_t)sb.st_size;
+		free(walpath);
+	}
+	a = json_pack("{s:{s:s, s:i, s:I, s:I, s:I}, s:{s:I, s:I}}", "db", "path",
+		store_db_path(q->q_db), "schema_version", store_schema_latest(), "file_bytes",
+		(json_int_t)file, "used_bytes", (json_int_t)used, "wal_bytes", (json_int_t)wal,
+		"retention", "days",
+		(json_int_t)(rt != NULL ? rt->rt_max_age_ns / 86400000000000LL : 0), "max_size_mb",
+		(json_int_t)(rt != NULL ? rt->rt_max_bytes >> 20 : 0));
+	if (a == NULL || (ingest = json_object()) == NULL ||
+		json_object_set_new(a, "ingest", ingest) != 0) {
+		json_decref(a);
+		snprintf(err, ERRLEN, "out of memory");
+		return (NULL);
+	}
+	if (q->q_conf.qc_stats != NULL)
+		q->q_conf.qc_stats(q->q_conf.qc_stats_arg, ingest);
+	if (stats_rows(q, a, err) < 0) {
+		json_decref(a);
+		return (NULL);
+	}
+	return (a);
+}
+
+static int
+parse_op(json_t *req, enum op *op, char *err)
+{
+	static const struct {
+		const char *name;
+		enum op op;
+	} ops[] = {
+		{ "query", OP_QUERY },
+		{ "count", OP_COUNT },
+		{ "stats", OP_STATS },
+		{ "types", OP_TYPES },
+	};
+	const char *name = json_string_value(json_object_get(req, "op"));
+
+	for (size_t i = 0; name != NULL && i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(name, ops[i].name) == 0) {
+			*op = ops[i].op;
+			return (0);
+		}
+	}
+	snprintf(err, ERRLEN, "\"op\": expected \"query\", \"count\", \"stats\" or \"types\"");
+	return (-EINVAL);
+}
+
+char *
+store_query_answer(struct store_query *q, const void *req, size_t len)
+{
+	char err[ERRLEN] = "";
+	struct filter f;
+	json_error_t jerr;
+	json_t *r, *a = NULL;
+	enum op op;
+
+	r = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (r == NULL) {
+		snprintf(err, sizeof(err), "request is not JSON: %s at byte %d", jerr.text,
+			jerr.position);
+		return (answer_error(err));
+	}
+	if (!json_is_object(r)) {
+		json_decref(r);
+		return (answer_error("request: expected a JSON object with an \"op\" member"));
+	}
+	if (parse_op(r, &op, err) < 0 || parse_request(r, op, &f, err) < 0) {
+		json_decref(r);
+		return (answer_error(err));
+	}
+	q->q_deadline = store_time_now() + (int64_t)STORE_QUERY_TIME_MS * 1000000;
+	switch (op) {
+	case OP_QUERY:
+		a = do_query(q, &f, err);
+		break;
+	case OP_COUNT:
+		a = do_count(q, &f, err);
+		break;
+	case OP_STATS:
+		a = do_stats(q, err);
+		break;
+	case OP_TYPES:
+		a = do_types(q, err);
+		break;
+	}
+	json_decref(r);
+	return (a != NULL ? answer_ok(a) : answer_error(err[0] != '\0' ? err : "out of memory"));
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mamori-store's settings, read from the "store:" section of a YAML file
+ * (with command-line options applied to the tree first, as overrides).
+ * Other top-level sections belong to other programs sharing the file and are
+ * left alone; an unknown key under "store:" is an error.
+ */
+#ifndef STORE_SETTINGS_H
+#define STORE_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <mamori/config.h>
+
+#define STORE_DEFAULT_DB          "/var/lib/mamori/store.db"
+#define STORE_DEFAULT_DAYS        30
+#define STORE_DEFAULT_MAX_SIZE_MB 10240
+
+struct store_settings {
+	char *s_db;
+	char *s_rundir;
+	char **s_ingest; /* NULL-terminated, at least one */
+	size_t s_ningest;
+	char *s_query;
+	char *s_live;
+	uint64_t s_retention_days; /* 0: no age limit */
+	uint64_t s_max_size_mb;    /* 0: no size limit */
+	bool s_sync_full;          /* store.synchronous: full (else normal) */
+	char *s_tls_cert;
+	char *s_tls_key;
+	char *s_tls_ca;
+	bool s_tls_require_client;
+	char *s_group; /* ipc access for this group, or NULL */
+	bool s_has_gid;
+	gid_t s_gid; /* s_group's id */
+};
+
+/*
+ * Reads the settings and then checks that no key is unknown.  Returns 0 or
+ * -EINVAL with file, line, key and what was expected in err.
+ */
+int store_settings_load(
+	struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen);
+void store_settings_free(struct store_settings *s);
+
+#endif /* STORE_SETTINGS_H */

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The store's database layer on real SQLite files: migrations, inserts and
+ * duplicates, the per-type table, queries (filters, prefixes, paging) and
+ * retention by age and by size.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "mm_test.h"
+#include "store_db.h"
+#include "store_query.h"
+#include "store_schema.h"
+#include "store_time.h"
+#include "test_events.h"
+
+static char tmpdir[64];
+static int dbno;
+
+/* A fresh database path in the test's directory. */
+static const char *
+db_path(void)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/t%d.db", tmpdir, ++dbno);
+	return (path);
+}
+
+static int64_t
+sql_int(struct store_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(store_db_conn(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return (-2);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static struct store_db *
+open_db(const char *path)
+{
+	char err[512];
+	struct store_db *db = store_db_open(path, 0, err, sizeof(err));
+
+	if (db == NULL)
+		fprintf(stderr, "  %s\n", err);
+	return (db);
+}
+
+/* Inserts n events of the given type starting at seq first, 1 s apart from ts. */
+static int
+insert_n(struct store_db *db, uint64_t producer, int64_t first, uint32_t n, int64_t ts,
+	const char *type, size_t pad, uint32_t *inserted)
+{
+	struct batch *b = batch_new();
+	char err[512];
+	int rv;
+
+	for (uint32_t i = 0; i < n; i++)
+		batch_add(b, ts + (int64_t)i * NS, type, i % 2 ? "10.1.2.3" : "192.0.2.7",
+			i % 3 ? "198.51.100.1" : "2001:db8::1", i % 4 ? "c2detect" : NULL, pad);
+	if ((rv = batch_parse(b, first)) == 0) {
+		struct store_batch sb = { producer, b->b_rows, b->b_n, 0 };
+
+		if ((rv = store_db_insert(db, &sb, 1, err, sizeof(err))) != 0)
+			fprintf(stderr, "  %s\n", err);
+		*inserted = sb.sb_inserted;
+	}
+	batch_free(b);
+	return (rv);
+}
+
+MM_TEST(migrate_empty)
+{
+	struct store_db *db = open_db(db_path());
+
+	MM_ASSERT(db != NULL);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
+	MM_ASSERT_EQ(sql_int(db, "PRAGMA application_id"), STORE_APPLICATION_ID);
+	/* 2: INCREMENTAL, which has to be set before the first table. */
+	MM_ASSERT_EQ(sql_int(db, "PRAGMA auto_vacuum"), 2);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
+				 "'wal'"),
+		1);
+	MM_ASSERT_EQ(
+		sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events', "
+			    "'flow', 'events_ts', 'events_type_ts', 'events_src', 'events_dest')"),
+		6);
+	store_db_close(db);
+}
+
+MM_TEST(migrate_from_v1)
+{
+	const char *path = db_path();
+	struct store_db *db;
+	sqlite3 *conn;
+	char err[256], *msg = NULL;
+
+	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_schema_migrate(conn, 1, err, sizeof(err)), 0);
+	MM_ASSERT_EQ(store_schema_version(conn), 1);
+	/* Version 1 had no flow table; its flow events must get flow rows. */
+	sqlite3_exec(conn,
+		"INSERT INTO events (producer, seq, ts, event_type, raw) VALUES "
+		"(1, 1, 5, 'flow', '{\"flow\": {\"pkts_toserver\": 7, \"start\": "
+		"\"2023-11-14T22:13:20.000001+0000\", \"reason\": \"timeout\"}}'), "
+		"(1, 2, 6, 'alert', '{\"flow\": {\"pkts_toserver\": 9}}'), "
+		"(1, 3, 7, 'flow', '{\"flow\": 3}')",
+		NULL, NULL, &msg);
+	MM_ASSERT(msg == NULL);
+	sqlite3_close(conn);
+
+	MM_ASSERT((db = open_db(path)) != NULL);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), 2);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 1);
+	MM_ASSERT_EQ(sql_int(db, "SELECT pkts_toserver FROM flow JOIN events USING (id) WHERE "
+				 "seq = 1"),
+		7);
+	MM_ASSERT_EQ(sql_int(db, "SELECT start_ts FROM flow JOIN events USING (id) WHERE seq = 1"),
+		T0 + 1000);
+	MM_ASSERT_EQ(sql_int(db, "SELECT reason = 'timeout' FROM flow JOIN events USING (id) "
+				 "WHERE seq = 1"),
+		1);
+	store_db_close(db);
+}
+
+MM_TEST(refuse_newer_and_foreign)
+{
+	char path[128], other[128], err[512] = "";
+	sqlite3 *conn;
+
+	/* db_path() reuses its buffer. */
+	snprintf(path, sizeof(path), "%s", db_path());
+	snprintf(other, sizeof(other), "%s", db_path());
+	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_schema_migrate(conn, store_schema_latest(), err, sizeof(err)), 0);
+	sqlite3_exec(conn, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(conn);
+	MM_ASSERT(store_db_open(path, 0, err, sizeof(err)) == NULL);
+	MM_ASSERT(strstr(err, "schema version 99 is newer") != NULL);
+
+	MM_ASSERT_EQ(sqlite3_open(other, &conn), SQLITE_OK);
+	sqlite3_exec(conn, "CREATE TABLE t (x)", NULL, NULL, NULL);
+	sqlite3_close(conn);
+	err[0] = '\0';
+	MM_ASSERT(store_db_open(other, 0, err, sizeof(err)) == NULL);
+	if (strstr(err, "not a mamori-store database") == NULL)
+		MM_FAIL_("unexpected reason: %s", err);
+}
+
+MM_TEST(insert_and_duplicates)
+{
+	struct store_db *db = open_db(db_path());
+	struct batch *b = batch_new();
+	uint32_t inserted;
+	char err[256];
+
+	MM_ASSERT(db != NULL && b != NULL);
+	MM_ASSERT_EQ(insert_n(db, 7, 100, 10, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 10);
+	/* A resend overlapping the first batch: only the new half is stored. */
+	for (int i = 0; i < 10; i++)
+		batch_add(b, T0 + i * NS, "flow", "10.0.0.1", "10.0.0.2", NULL, 0);
+	MM_ASSERT_EQ(batch_parse(b, 105), 0);
+	{
+		struct store_batch sb = { 7, b->b_rows, b->b_n, 0 };
+
+		MM_ASSERT_EQ(store_db_insert(db, &sb, 1, err, sizeof(err)), 0);
+		MM_ASSERT_EQ(sb.sb_inserted, 5);
+	}
+	MM_ASSERT(!b->b_rows[4].r_inserted && b->b_rows[5].r_inserted);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE producer = 7"), 15);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow JOIN events USING (id) WHERE "
+				 "producer = 7"),
+		15);
+	/* The first copy stays: a resend never rewrites an event. */
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE seq = 105 AND "
+				 "src_ip = '10.0.0.1'"),
+		0);
+	/* Two batches in one transaction (group commit), the second overlapping the first. */
+	{
+		struct batch *b2 = batch_new();
+		struct store_batch sb[2];
+
+		MM_ASSERT(b2 != NULL);
+		for (int i = 0; i < 10; i++) {
+			batch_add(b2, T0 + i * NS, "alert", "10.0.0.1", "10.0.0.2", NULL, 0);
+			batch_add(b2, T0 + i * NS, "alert", "10.0.0.1", "10.0.0.2", NULL, 0);
+		}
+		if (batch_parse(b2, 0) != 0) {
+			batch_free(b2);
+			MM_FAIL_("batch_parse");
+		}
+		for (int i = 0; i < 20; i++)
+			b2->b_rows[i].r_seq = i < 10 ? 1 + i : 5 + (i - 10);
+		sb[0] = (struct store_batch){ 9, b2->b_rows, 10, 0 };
+		sb[1] = (struct store_batch){ 9, b2->b_rows + 10, 10, 0 };
+		MM_ASSERT_EQ(store_db_insert(db, sb, 2, err, sizeof(err)), 0);
+		MM_ASSERT_EQ(sb[0].sb_inserted, 10);
+		MM_ASSERT_EQ(sb[1].sb_inserted, 4);
+		batch_free(b2);
+		MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE producer = 9"), 14);
+	}
+	/* Another producer's seq 100 is another event. */
+	MM_ASSERT_EQ(insert_n(db, 8, 100, 1, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 1);
+	/* Producer ids past 2^63 are kept bit for bit. */
+	MM_ASSERT_EQ(insert_n(db, UINT64_MAX, 1, 1, T0, "alert", 0, &inserted), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE producer = -1"), 1);
+	batch_free(b);
+	store_db_close(db);
+}
+
+MM_TEST(per_type_rows)
+{
+	struct store_db *db = open_db(db_path());
+	uint32_t inserted;
+
+	MM_ASSERT(db != NULL);
+	MM_ASSERT_EQ(insert_n(db, 1, 1, 4, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 1, 5, 3, T0, "c2_candidate", 0, &inserted), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 7);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 4);
+	MM_ASSERT_EQ(sql_int(db, "SELECT sum(bytes_toserver + bytes_toclient) FROM flow"), 2000);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow WHERE state = 'closed' AND reason = "
+				 "'timeout' AND age = 1 AND end_ts - start_ts = 500000000"),
+		4);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE src_addr = "
+				 "x'00000000000000000000ffff0a010203' AND src_port IS NOT NULL"),
+		3);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE plugin IS NULL"), 2);
+	store_db_close(db);
+}
+
+/* Asks q and returns the parsed answer (NULL if it is not JSON). */
+static json_t *
+ask(struct store_query *q, const char *req)
+{
+	char *a = store_query_answer(q, req, strlen(req));
+	json_t *j = a != NULL ? json_loads(a, 0, NULL) : NULL;
+
+	free(a);
+	return (j);
+}
+
+static int64_t
+ask_count(struct store_query *q, const char *req)
+{
+	json_t *j = ask(q, req);
+	int64_t n = -1;
+
+	if (j != NULL && json_is_true(json_object_get(j, "ok")))
+		n = json_integer_value(json_object_get(j, "count"));
+	else if (j != NULL)
+		fprintf(stderr, "  %s: %s\n", req, json_string_value(json_object_get(j, "error")));
+	json_decref(j);
+	return (n);
+}
+
+static struct store_query *
+open_query(const char *path)
+{
+	static const struct store_retention rt = { 0, 0, 0 };
+	struct store_query_conf qc = { path, &rt, NULL, NULL };
+	char err[256];
+	struct store_query *q = store_query_open(&qc, err, sizeof(err));
+
+	if (q == NULL)
+		fprintf(stderr, "  %s\n", err);
+	return (q);
+}
+
+MM_TEST(query_filters)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	uint32_t inserted;
+	json_t *j;
+
+	MM_ASSERT(db != NULL);
+	/* 40 flows at T0 + 0..39 s, 20 alerts at T0 + 100..119 s. */
+	MM_ASSERT_EQ(insert_n(db, 1, 1, 40, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 1, 41, 20, T0 + 100 * NS, "alert", 0, &inserted), 0);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\"}"), 60);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"flow\"}"), 40);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"since\": 1700000010000000000, \"until\": "
+				  "\"2023-11-14T22:13:40Z\"}"),
+		10);
+	MM_ASSERT_EQ(
+		ask_count(q, "{\"op\": \"count\", \"since\": \"2023-11-15T07:14:00+09:00\"}"), 20);
+	/* Odd events come from 10.1.2.3; every third (from the first) goes to 2001:db8::1. */
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.0.0.0/8\"}"), 30);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.2.3\"}"), 30);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.2.4/32\"}"), 0);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"192.0.2.0/24\"}"), 30);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"198.51.100.0/24\"}"), 39);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"2001:db8::/32\"}"), 21);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"0.0.0.0/0\"}"), 60);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"::/0\"}"), 60);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"alert\", \"ip\": "
+				  "\"10.0.0.0/8\", \"plugin\": \"c2detect\"}"),
+		10);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"text\": \"\\\"src_port\\\":40007\"}"), 2);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"producer\": 2}"), 0);
+
+	j = ask(q, "{\"op\": \"types\"}");
+	MM_ASSERT(j != NULL);
+	MM_ASSERT_EQ(json_array_size(json_object_get(j, "types")), 2);
+	MM_ASSERT_STREQ(json_string_value(json_array_get(json_object_get(j, "types"), 0)), "alert");
+	json_decref(j);
+
+	j = ask(q, "{\"op\": \"stats\"}");
+	MM_ASSERT(j != NULL && json_is_true(json_object_get(j, "ok")));
+	MM_ASSERT_EQ(json_integer_value(json_object_get(json_object_get(j, "types"), "flow")), 40);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(j, "rows")), 60);
+	MM_ASSERT(json_integer_value(json_object_get(json_object_get(j, "db"), "file_bytes")) > 0);
+	json_decref(j);
+	store_query_close(q);
+	store_db_close(db);
+}
+
+MM_TEST(query_malformed)
+{
+	static const char *const bad[] = {
+		"",
+		"nope",
+		"[]",
+		"{}",
+		"{\"op\": \"drop\"}",
+		"{\"op\": \"query\", \"limit\": 0}",
+		"{\"op\": \"query\", \"limit\": 10001}",
+		"{\"op\": \"query\", \"limit\": \"5\"}",
+		"{\"op\": \"query\", \"ip\": \"10.0.0.0/33\"}",
+		"{\"op\": \"query\", \"since\": \"last week\"}",
+		"{\"op\": \"query\", \"since\": -5}",
+		"{\"op\": \"query\", \"after\": \"1:2\"}",
+		"{\"op\": \"query\", \"order\": \"up\"}",
+		"{\"op\": \"query\", \"tpye\": \"flow\"}",
+		"{\"op\": \"count\", \"limit\": 5}",
+		"{\"op\": \"query\", \"op\": \"count\"}",
+		"{\"op\": \"query\", \"text\": \"\"}",
+	};
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+
+	MM_ASSERT(db != NULL && (q = open_query(path)) != NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *j = ask(q, bad[i]);
+
+		if (j == NULL || !json_is_false(json_object_get(j, "ok")) ||
+			!json_is_string(json_object_get(j, "error"))) {
+			json_decref(j);
+			store_query_close(q);
+			store_db_close(db);
+			MM_FAIL_("not refused with an error: %s", bad[i]);
+		}
+		json_decref(j);
+	}
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/* Pages through a query and checks order and completeness; returns rows seen. */
+static int64_t
+page_all(struct store_query *q, const char *filters, int limit, bool desc)
+{
+	char req[512], *after = NULL;
+	int64_t seen = 0, last = desc ? INT64_MAX : -1;
+
+	for (;;) {
+		json_t *j, *events, *ev;
+		size_t i;
+
+		snprintf(req, sizeof(req), "{\"op\": \"query\"%s, \"limit\": %d%s%s%s%s}", filters,
+			limit, desc ? ", \"order\": \"desc\"" : "", after ? ", \"after\": \"" : "",
+			after ? after : "", after ? "\"" : "");
+		free(after);
+		after = NULL;
+		j = ask(q, req);
+		if (j == NULL || !json_is_true(json_object_get(j, "ok"))) {
+			json_decref(j);
+			return (-1);
+		}
+		events = json_object_get(j, "events");
+		json_array_foreach(events, i, ev)
+		{
+			int64_t port = json_integer_value(json_object_get(ev, "src_port"));
+			int64_t ts, key;
+
+			store_time_parse(json_string_value(json_object_get(ev, "timestamp")),
+				strlen(json_string_value(json_object_get(ev, "timestamp"))), &ts);
+			/* Same-second events are ordered by seq, which follows the port here. */
+			key = ts / NS * 100000 + port;
+			if (desc ? key >= last : key <= last) {
+				json_decref(j);
+				return (-2);
+			}
+			last = key;
+			seen++;
+		}
+		if (json_is_string(json_object_get(j, "next")))
+			after = strdup(json_string_value(json_object_get(j, "next")));
+		else if (!json_is_null(json_object_get(j, "next")))
+			seen = -3;
+		json_decref(j);
+		if (after == NULL)
+			return (seen);
+	}
+}
+
+MM_TEST(query_paging)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	uint32_t inserted;
+	json_t *j;
+
+	MM_ASSERT(db != NULL);
+	/* Two producers with events at the same seconds: the cursor has to break ties. */
+	MM_ASSERT_EQ(insert_n(db, 1, 1, 50, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 2, 1, 50, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(page_all(q, ", \"producer\": 1", 7, false), 50);
+	MM_ASSERT_EQ(page_all(q, ", \"producer\": 2", 50, false), 50);
+	MM_ASSERT_EQ(page_all(q, ", \"producer\": 2", 51, false), 50);
+	MM_ASSERT_EQ(page_all(q, ", \"producer\": 1, \"ip\": \"10.0.0.0/8\"", 4, true), 25);
+	MM_ASSERT_EQ(page_all(q, ", \"type\": \"flow\", \"producer\": 2", 1, true), 50);
+
+	/* A full last page says so with "next": null. */
+	j = ask(q, "{\"op\": \"query\", \"producer\": 1, \"limit\": 50}");
+	MM_ASSERT(j != NULL && json_is_null(json_object_get(j, "next")));
+	MM_ASSERT_EQ(json_array_size(json_object_get(j, "events")), 50);
+	json_decref(j);
+	/* Every event of both producers exactly once across pages of 9. */
+	{
+		char req[256], *after = NULL;
+		int64_t seen = 0;
+
+		do {
+			snprintf(req, sizeof(req), "{\"op\": \"query\", \"limit\": 9%s%s%s}",
+				after ? ", \"after\": \"" : "", after ? after : "",
+				after ? "\"" : "");
+			free(after);
+			after = NULL;
+			j = ask(q, req);
+			MM_ASSERT(j != NULL);
+			seen += (int64_t)json_array_size(json_object_get(j, "events"));
+			if (json_is_string(json_object_get(j, "next")))
+				after = strdup(json_string_value(json_object_get(j, "next")));
+			json_decref(j);
+		} while (after != NULL);
+		MM_ASSERT_EQ(seen, 100);
+	}
+	store_query_close(q);
+	store_db_close(db);
+}
+
+static int
+retain_all(struct store_db *db, const struct store_retention *rt, int64_t now, uint64_t *deleted)
+{
+	char err[256];
+	uint64_t d;
+	int rv, steps = 0;
+
+	*deleted = 0;
+	while ((rv = store_db_retain(db, rt, now, &d, err, sizeof(err))) == 1 && steps++ < 10000)
+		*deleted += d;
+	if (rv < 0)
+		fprintf(stderr, "  %s\n", err);
+	*deleted += rv == 0 ? d : 0;
+	return (rv);
+}
+
+MM_TEST(retention_age)
+{
+	struct store_retention rt = { 10 * NS, 0, 7 };
+	struct store_db *db = open_db(db_path());
+	uint64_t deleted;
+	uint32_t inserted;
+
+	MM_ASSERT(db != NULL);
+	/* 30 old flows at T0 .. T0 + 29 s and 5 new ones at T0 + 100 s. */
+	MM_ASSERT_EQ(insert_n(db, 1, 1, 30, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 1, 31, 5, T0 + 100 * NS, "alert", 0, &inserted), 0);
+	/* Now is T0 + 35 s: events before T0 + 25 s go, 7 rows a step. */
+	MM_ASSERT_EQ(retain_all(db, &rt, T0 + 35 * NS, &deleted), 0);
+	MM_ASSERT_EQ(deleted, 25);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 10);
+	MM_ASSERT_EQ(sql_int(db, "SELECT min(ts) FROM events"), T0 + 25 * NS);
+	/* The trigger took the flow rows with their events. */
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 5);
+	MM_ASSERT_EQ(retain_all(db, &rt, T0 + 35 * NS, &deleted), 0);
+	MM_ASSERT_EQ(deleted, 0);
+	store_db_close(db);
+}
+
+MM_TEST(retention_size)
+{
+	struct store_retention rt = { 0, 2 << 20, 200 };
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	uint64_t deleted, used, file, before;
+	uint32_t inserted;
+	int64_t newest;
+
+	MM_ASSERT(db != NULL);
+	/* About 8 MB of events, 1.5 KB each. */
+	for (int i = 0; i < 10; i++)
+		MM_ASSERT_EQ(insert_n(db, 1, 1 + i * 500, 500, T0 + i * 500 * NS, "flow", 1500,
+				     &inserted),
+			0);
+	MM_ASSERT_EQ(store_db_size(db, &used, &before), 0);
+	MM_ASSERT(before > (6 << 20));
+	newest = sql_int(db, "SELECT max(ts) FROM events");
+	MM_ASSERT_EQ(retain_all(db, &rt, T0, &deleted), 0);
+	MM_ASSERT(deleted > 0);
+	MM_ASSERT_EQ(store_db_size(db, &used, &file), 0);
+	/* Under the limit, by the low mark, and the file gave the space back. */
+	MM_ASSERT(used <= rt.rt_max_bytes);
+	MM_ASSERT(file <= rt.rt_max_bytes + (1 << 20));
+	MM_ASSERT_EQ(sql_int(db, "PRAGMA freelist_count"), 0);
+	/* The oldest went first. */
+	MM_ASSERT_EQ(sql_int(db, "SELECT max(ts) FROM events"), newest);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events") + (int64_t)deleted, 5000);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"),
+		sql_int(db, "SELECT count(*) FROM events"));
+	store_db_close(db);
+}
+
+static const struct mm_test tests[] = {
+	MM_TEST_ENTRY(migrate_empty),
+	MM_TEST_ENTRY(migrate_from_v1),
+	MM_TEST_ENTRY(refuse_newer_and_foreign),
+	MM_TEST_ENTRY(insert_and_duplicates),
+	MM_TEST_ENTRY(per_type_rows),
+	MM_TEST_ENTRY(query_filters),
+	MM_TEST_ENTRY(query_malformed),
+	MM_TEST_ENTRY(query_paging),
+	MM_TEST_ENTRY(retention_age),
+	MM_TEST_ENTRY(retention_size),
+	{ NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	char cmd[96];
+	int rv;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_store_db.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return (1);
+	}
+	rv = mm_test_main(tests, argc, argv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (rv == 0 && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return (rv);
+}
