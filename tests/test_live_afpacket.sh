@@ -161,6 +161,10 @@ eal:
 ports:
   - dev: "net_af_packet0,iface=$VH"
     promiscuous: true
+# A control socket of its own: another mamorid may hold the default one.
+control:
+  url: "ipc://$WORK/control.ipc"
+state_dir: "$WORK"
 EOF
 	: >"$WORK/$tag.live.out"
 	: >"$WORK/$tag.live.err"

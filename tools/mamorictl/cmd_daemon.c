@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/req.h>
-
 #include "ctl.h"
 #include "mamori/bus.h"
 
@@ -43,45 +40,6 @@ static const char daemon_help[] =
 	"\n"
 	"Exit status: 0 done, 1 the daemon refused (the message says why), 2 bad usage,\n"
 	"3 the daemon could not be reached.\n";
-
-/* Sends one request and returns the answer's object, or NULL with the reason printed. */
-static json_t *
-request(const char *url, json_t *req, int timeout_ms)
-{
-	nng_socket s;
-	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
-	size_t len = 0;
-	json_error_t jerr;
-	json_t *ans = NULL;
-	int rv;
-
-	if (text == NULL)
-		return (NULL);
-	if ((rv = nng_req0_open(&s)) != 0) {
-		ctl_error("control: %s", nng_strerror(rv));
-		free(text);
-		return (NULL);
-	}
-	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, MM_BUS_MAX_MSG);
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, timeout_ms);
-	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, timeout_ms);
-	if ((rv = nng_dial(s, url, NULL, 0)) != 0) {
-		ctl_error("cannot reach mamorid at %s: %s (is it running? see --control)", url,
-			nng_strerror(rv));
-	} else if ((rv = nng_send(s, text, strlen(text), 0)) != 0 ||
-		   (rv = nng_recv(s, &buf, &len, NNG_FLAG_ALLOC)) != 0) {
-		ctl_error("mamorid at %s did not answer: %s", url, nng_strerror(rv));
-	} else if ((ans = json_loadb(buf, len, 0, &jerr)) == NULL || !json_is_object(ans)) {
-		ctl_error("mamorid at %s answered something that is not JSON: %s", url, jerr.text);
-		json_decref(ans);
-		ans = NULL;
-	}
-	if (buf != NULL)
-		nng_free(buf, len);
-	nng_close(s);
-	free(text);
-	return (ans);
-}
 
 static void
 print_status(const json_t *st)
@@ -163,7 +121,7 @@ daemon_run(struct ctl *ctl, int argc, char **argv)
 	req = json_pack("{s:s}", "op", what);
 	if (name != NULL)
 		json_object_set_new(req, "name", json_string(name));
-	ans = request(url, req, timeout);
+	ans = ctl_request(url, req, timeout);
 	json_decref(req);
 	if (ans == NULL)
 		return (CTL_EXIT_ERROR);

@@ -10,6 +10,8 @@ const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_plugins,
 	&ctl_cmd_reload,
 	&ctl_cmd_stop,
+	&ctl_cmd_events,
+	&ctl_cmd_store,
 	&ctl_cmd_audit,
 	&ctl_cmd_key,
 	&ctl_cmd_sign,

@@ -14,7 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
 #include "ctl.h"
+#include "mamori/bus.h"
 #include "mamori/audit.h"
 #include "mamori/keys.h"
 
@@ -213,4 +217,43 @@ ctl_json_print(json_t *obj)
 	json_dumpf(obj, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(obj);
+}
+
+/* Sends one request and returns the answer's object, or NULL with the reason printed. */
+json_t *
+ctl_request(const char *url, json_t *req, int timeout_ms)
+{
+	nng_socket s;
+	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *ans = NULL;
+	int rv;
+
+	if (text == NULL)
+		return (NULL);
+	if ((rv = nng_req0_open(&s)) != 0) {
+		ctl_error("control: %s", nng_strerror(rv));
+		free(text);
+		return (NULL);
+	}
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, MM_BUS_MAX_MSG);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, timeout_ms);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, timeout_ms);
+	if ((rv = nng_dial(s, url, NULL, 0)) != 0) {
+		ctl_error("cannot reach mamorid at %s: %s (is it running? see --control)", url,
+			nng_strerror(rv));
+	} else if ((rv = nng_send(s, text, strlen(text), 0)) != 0 ||
+		   (rv = nng_recv(s, &buf, &len, NNG_FLAG_ALLOC)) != 0) {
+		ctl_error("mamorid at %s did not answer: %s", url, nng_strerror(rv));
+	} else if ((ans = json_loadb(buf, len, 0, &jerr)) == NULL || !json_is_object(ans)) {
+		ctl_error("mamorid at %s answered something that is not JSON: %s", url, jerr.text);
+		json_decref(ans);
+		ans = NULL;
+	}
+	if (buf != NULL)
+		nng_free(buf, len);
+	nng_close(s);
+	free(text);
+	return (ans);
 }

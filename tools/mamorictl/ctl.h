@@ -53,6 +53,8 @@ extern const struct ctl_cmd ctl_cmd_stats;
 extern const struct ctl_cmd ctl_cmd_plugins;
 extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_stop;
+extern const struct ctl_cmd ctl_cmd_events;
+extern const struct ctl_cmd ctl_cmd_store;
 
 const struct ctl_cmd *ctl_cmd_find(const char *name);
 
@@ -96,5 +98,11 @@ int ctl_trusted_key(const struct ctl *ctl, const char *keyfile, struct mm_key **
 json_t *ctl_archived_keys(const char *dir);
 /* Prints obj as one compact JSON line on stdout and frees it. */
 void ctl_json_print(json_t *obj);
+/*
+ * Sends a JSON request over nng req/rep (mamorid's control socket, the
+ * store's query socket) and returns the answer, or NULL with the reason
+ * printed.
+ */
+json_t *ctl_request(const char *url, json_t *req, int timeout_ms);
 
 #endif /* MAMORICTL_CTL_H */
