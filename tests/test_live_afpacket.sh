@@ -14,7 +14,9 @@
 # The MTU is 9000 on both ends because some captured frames (taken with
 # offloads) exceed 1500 bytes.
 #
-# Replay is paced (tcpreplay --pps, MAMORI_LIVE_PPS, default 20000).  At top
+# Replay is paced (tcpreplay --pps, MAMORI_LIVE_PPS, default 10000), and the
+# port's ring holds 4096 frames (framecnt), so that a worker preempted by other
+# load on a busy machine catches up instead of losing frames.  At top
 # speed (-t) on a 2-CPU box the scheduler may put tcpreplay on the CPU of
 # mamorid's spinning worker lcore: the worker is preempted for the whole
 # replay (~2 ms), net_af_packet's default ring of 512 frames fills and the
@@ -31,7 +33,7 @@ BUILD=${MAMORI_BUILD:-$SRC/build}
 DATA=${MAMORI_TEST_DATA:-$SRC/../shared/data}
 MAMORID=$BUILD/dataplane/mamorid
 FLOWDIFF="python3 $HERE/lib/flowdiff.py"
-PPS=${MAMORI_LIVE_PPS:-20000}
+PPS=${MAMORI_LIVE_PPS:-10000}
 CAPTURES="c2/test-cc-capture-2.pcap iot/hidenseek-iot-bot.pcap"
 # Bytes of a frame net_af_packet keeps with its default framesz=2048
 # (TPACKET_V2: 2048 - TPACKET_ALIGN(52 + 16) + 14 = 1982).
@@ -159,7 +161,7 @@ run_capture() {
 eal:
   lcores: "0-1"
 ports:
-  - dev: "net_af_packet0,iface=$VH"
+  - dev: "net_af_packet0,iface=$VH,framecnt=4096"
     promiscuous: true
 # A control socket of its own: another mamorid may hold the default one.
 control:
