@@ -580,7 +580,7 @@ drain_events(struct app *a)
 	size_t i;
 	json_t *o;
 
-	for (unsigned w = 0; w < a->a_ws.ws_n; w++) {
+	for (unsigned w = 0; w < set->ps_nslots; w++) {
 		unsigned n;
 
 		while ((n = rte_ring_sc_dequeue_burst_elem(

@@ -453,44 +453,69 @@ plg_mark_unloaded_sections(struct plg_set *set)
 	}
 }
 
+/* One slot: a worker lcore or another flow source, with its ring and lcore states. */
+static int
+slot_init(struct plg_set *set, unsigned slot, unsigned lcore, int socket, unsigned ring_size,
+	char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	set->ps_env.e_worker_lcore[slot] = lcore;
+	set->ps_env.e_worker_socket[slot] = socket;
+	set->ps_windex[lcore] = (int16_t)slot;
+	snprintf(name, sizeof(name), "plg_events_%u", slot);
+	set->ps_events[slot] = rte_ring_create_elem(name, sizeof(struct mm_event),
+		rte_align32pow2(ring_size), socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (set->ps_events[slot] == NULL) {
+		snprintf(err, errlen, "event ring %u: %s", slot, rte_strerror(rte_errno));
+		return (-ENOMEM);
+	}
+	set->ps_nslots = slot + 1;
+	for (unsigned i = 0; i < set->ps_n; i++) {
+		struct plg_plugin *p = set->ps_v[i];
+		int rv;
+
+		p->p_lcore[slot] = rte_zmalloc_socket("plugin_lcore",
+			RTE_MAX(p->p_d->pd_lcore_size, (size_t)1), RTE_CACHE_LINE_SIZE, socket);
+		if (p->p_lcore[slot] == NULL)
+			return (-ENOMEM);
+		if (p->p_d->pd_lcore_init != NULL &&
+			(rv = p->p_d->pd_lcore_init(p->p_global, p->p_lcore[slot], lcore)) < 0) {
+			snprintf(err, errlen, "plugin %s: lcore %u initialisation failed: %s",
+				p->p_d->pd_name, lcore, strerror(-rv));
+			return (rv);
+		}
+	}
+	return (0);
+}
+
 int
 plg_workers_init(struct plg_set *set, unsigned ring_size, char *err, size_t errlen)
 {
 	const struct plg_env *env = &set->ps_env;
+	int rv;
 
-	for (unsigned w = 0; w < env->e_nworkers; w++) {
-		char name[RTE_RING_NAMESIZE];
-
-		set->ps_windex[env->e_worker_lcore[w]] = (int16_t)w;
-		snprintf(name, sizeof(name), "plg_events_%u", w);
-		set->ps_events[w] = rte_ring_create_elem(name, sizeof(struct mm_event),
-			rte_align32pow2(ring_size), env->e_worker_socket[w],
-			RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (set->ps_events[w] == NULL) {
-			snprintf(err, errlen, "event ring of worker %u: %s", w,
-				rte_strerror(rte_errno));
-			return (-ENOMEM);
-		}
-		for (unsigned i = 0; i < set->ps_n; i++) {
-			struct plg_plugin *p = set->ps_v[i];
-			int rv;
-
-			p->p_lcore[w] = rte_zmalloc_socket("plugin_lcore",
-				RTE_MAX(p->p_d->pd_lcore_size, (size_t)1), RTE_CACHE_LINE_SIZE,
-				env->e_worker_socket[w]);
-			if (p->p_lcore[w] == NULL)
-				return (-ENOMEM);
-			if (p->p_d->pd_lcore_init != NULL &&
-				(rv = p->p_d->pd_lcore_init(
-					 p->p_global, p->p_lcore[w], env->e_worker_lcore[w])) < 0) {
-				snprintf(err, errlen,
-					"plugin %s: lcore %u initialisation failed: %s",
-					p->p_d->pd_name, env->e_worker_lcore[w], strerror(-rv));
-				return (rv);
-			}
-		}
-	}
+	for (unsigned w = 0; w < env->e_nworkers; w++)
+		if ((rv = slot_init(set, w, env->e_worker_lcore[w], env->e_worker_socket[w],
+			     ring_size, err, errlen)) < 0)
+			return (rv);
 	return (0);
+}
+
+int
+plg_source_add(struct plg_set *set, unsigned lcore, int socket, unsigned ring_size, char *err,
+	size_t errlen)
+{
+	unsigned slot = RTE_MAX(set->ps_nslots, set->ps_env.e_nworkers);
+	int rv;
+
+	if (slot >= PLG_MAX_WORKERS || lcore >= RTE_MAX_LCORE) {
+		snprintf(err, errlen, "no room for another flow source (%u in use)", slot);
+		return (-ENOSPC);
+	}
+	if ((rv = slot_init(set, slot, lcore, socket, ring_size, err, errlen)) < 0)
+		return (rv);
+	return ((int)slot);
 }
 
 void
@@ -499,7 +524,7 @@ plg_unload(struct plg_set *set)
 	for (unsigned i = set->ps_n; i-- > 0;) {
 		struct plg_plugin *p = set->ps_v[i];
 
-		for (unsigned w = 0; w < set->ps_env.e_nworkers; w++) {
+		for (unsigned w = 0; w < set->ps_nslots; w++) {
 			if (p->p_lcore[w] != NULL && p->p_d->pd_lcore_fini != NULL)
 				p->p_d->pd_lcore_fini(
 					p->p_global, p->p_lcore[w], set->ps_env.e_worker_lcore[w]);
@@ -515,7 +540,7 @@ plg_unload(struct plg_set *set)
 		mm_plugin_close(&p->p_so);
 		free(p);
 	}
-	for (unsigned w = 0; w < set->ps_env.e_nworkers; w++)
+	for (unsigned w = 0; w < set->ps_nslots; w++)
 		rte_ring_free(set->ps_events[w]);
 	json_decref(set->ps_ctl_events);
 	for (size_t i = 0; i < set->ps_npatterns; i++)
@@ -678,12 +703,12 @@ plg_stats_json(const struct plg_set *set)
 		for (unsigned c = 0; c < p->p_ncounters; c++) {
 			uint64_t sum = 0;
 
-			for (unsigned w = 0; w < set->ps_env.e_nworkers; w++)
+			for (unsigned w = 0; w < set->ps_nslots; w++)
 				sum += p->p_counters[w].pc_v[c];
 			json_object_set_new(
 				cnt, p->p_counter_names[c], json_integer((json_int_t)sum));
 		}
-		for (unsigned w = 0; w < set->ps_env.e_nworkers; w++)
+		for (unsigned w = 0; w < set->ps_nslots; w++)
 			drops += p->p_emit_drops[w];
 		json_array_append_new(arr,
 			json_pack("{s:s, s:s, s:b, s:o, s:I, s:I}", "name", p->p_d->pd_name,

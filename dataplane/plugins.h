@@ -71,11 +71,12 @@ struct plg_set {
 	uint32_t ps_flow_size; /* bytes of flow state, all plugins */
 	struct plg_env ps_env;
 	struct mm_host ps_host;
-	struct rte_ring *ps_events[PLG_MAX_WORKERS]; /* per worker, struct mm_event */
-	int16_t ps_windex[RTE_MAX_LCORE];            /* lcore id -> worker index */
-	json_t *ps_ctl_events;                       /* events emitted on the control thread */
-	bool ps_any_burst;                           /* some plugin has pd_on_burst */
-	bool ps_any_flow;                            /* some plugin has flow hooks */
+	struct rte_ring *ps_events[PLG_MAX_WORKERS]; /* per slot, struct mm_event */
+	unsigned ps_nslots;               /* workers, then other flow sources (the collector) */
+	int16_t ps_windex[RTE_MAX_LCORE]; /* lcore id -> worker index */
+	json_t *ps_ctl_events;            /* events emitted on the control thread */
+	bool ps_any_burst;                /* some plugin has pd_on_burst */
+	bool ps_any_flow;                 /* some plugin has flow hooks */
 	bool ps_backpressure;             /* offline: wait for ring space rather than drop */
 	struct hsvc_pattern *ps_patterns; /* every plugin's declared patterns (copies) */
 	size_t ps_npatterns;
@@ -94,6 +95,16 @@ void plg_mark_unloaded_sections(struct plg_set *set);
 /* Per-worker state and event rings; call once the workers exist. */
 int plg_workers_init(struct plg_set *set, unsigned ring_size, char *err, size_t errlen);
 void plg_unload(struct plg_set *set);
+/*
+ * Adds a flow source that is not a worker lcore, such as the NetFlow/IPFIX
+ * collector thread: a slot of its own, with lcore state in each plugin and an
+ * event ring drained like the workers'.  lcore is the id the thread got from
+ * rte_thread_register().  Returns the slot, to pass as windex to
+ * plg_on_flow_new/plg_on_flow_end from that thread only, or a negative errno.
+ * Control thread, after plg_workers_init().
+ */
+int plg_source_add(struct plg_set *set, unsigned lcore, int socket, unsigned ring_size, char *err,
+	size_t errlen);
 
 /* Worker side. */
 void plg_on_burst(struct plg_set *set, unsigned windex, const struct mm_pkt *pkts, uint16_t n);

@@ -180,7 +180,7 @@ dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports, const stru
 		const struct plg_plugin *p = plugins->ps_v[i];
 		uint64_t drops = 0;
 
-		for (unsigned w = 0; w < plugins->ps_env.e_nworkers; w++)
+		for (unsigned w = 0; w < plugins->ps_nslots; w++)
 			drops += p->p_emit_drops[w];
 		fprintf(f, "plugin %s: %s, %" PRIu64 " events dropped, %" PRIu64 " format errors\n",
 			p->p_d->pd_name, p->p_enabled ? "enabled" : "disabled", drops,
