@@ -726,13 +726,27 @@ ctl_status(void *arg)
 		"flows_created", (json_int_t)t.t_flows.fs_created));
 }
 
+/* Every counter, the export's included. */
+static json_t *
+stats_json(struct app *a, double elapsed)
+{
+	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
+
+	if (a->a_exp != NULL) {
+		struct mm_exporter_stats st;
+
+		mm_exporter_stats(a->a_exp, &st);
+		json_object_set_new(j, "export", exporter_json(&st));
+	}
+	return (j);
+}
+
 static json_t *
 ctl_stats(void *arg)
 {
 	struct app *a = arg;
 
-	return (dp_stats_json(
-		a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, now_s() - a->a_t_start));
+	return (stats_json(a, now_s() - a->a_t_start));
 }
 
 static json_t *
@@ -1003,6 +1017,8 @@ open_output(const char *key, const char *path, FILE **f)
 		mm_err("%s: cannot write '%s': %s", key, path, strerror(errno));
 		return (-errno);
 	}
+	/* Whole lines reach the file as they are written: a killed run keeps them. */
+	setvbuf(*f, NULL, _IOLBF, 0);
 	return (0);
 }
 
@@ -1019,18 +1035,12 @@ open_outputs(struct app *a)
 static int
 write_summary(struct app *a, double elapsed)
 {
-	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
+	json_t *j = stats_json(a, elapsed);
 	FILE *f;
 	int rv = 0;
 
 	json_object_set_new(j, "flows_written", json_integer((json_int_t)a->a_flows_written));
 	json_object_set_new(j, "events_written", json_integer((json_int_t)a->a_events_written));
-	if (a->a_exp != NULL) {
-		struct mm_exporter_stats st;
-
-		mm_exporter_stats(a->a_exp, &st);
-		json_object_set_new(j, "export", exporter_json(&st));
-	}
 	if ((f = fopen(a->a_s.s_summary_json, "w")) == NULL ||
 		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 		mm_err("output.summary_json: cannot write '%s': %s", a->a_s.s_summary_json,
@@ -1066,8 +1076,8 @@ print_summary(struct app *a, const struct opts *o, double elapsed)
 		fprintf(out,
 			"export to %s: %" PRIu64 " events committed, %" PRIu64
 			" waiting in the spool, %" PRIu64 " dropped, %" PRIu64 " refused%s%s\n",
-			a->a_s.s_export_url, st.es_acked + st.es_drained, st.es_pending,
-			st.es_dropped, st.es_rejected + st.es_invalid,
+			a->a_s.s_export_url, st.es_acked, st.es_pending, st.es_dropped,
+			st.es_rejected + st.es_invalid,
 			st.es_last_error[0] != '\0' ? "; last error: " : "", st.es_last_error);
 	}
 }
