@@ -100,6 +100,17 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return (n);
 }
 
+/*
+ * Bytes that stand for themselves in a string: printable ASCII but '"' and
+ * '\\'.  One load per byte instead of four comparisons: strings are most of
+ * an event's text.
+ */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7f] = true, /* 0x80 and up: UTF-8, checked apart */
+};
+
 static int
 scan_string(struct scan *sc, struct store_json_tok *t)
 {
@@ -112,8 +123,7 @@ scan_string(struct scan *sc, struct store_json_tok *t)
 		unsigned char c;
 
 		/* The common case: plain ASCII. */
-		while (p < sc->sc_end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\' &&
-			(unsigned char)*p < 0x80)
+		while (p < sc->sc_end && plain[(unsigned char)*p])
 			p++;
 		if (p >= sc->sc_end) {
 			sc->sc_p = p;

@@ -282,6 +282,38 @@ parse_request(json_t *req, enum op op, struct filter *f, char *err)
 }
 
 /*
+ * How an address filter is answered.  By the address indexes: they lead with
+ * the id block (store_schema.h), so the query probes every block from the
+ * lowest id's to the highest's, and every row is in one.  But with both ends
+ * of a time range, by the ts index, the address checked on each row of the
+ * window, newest or oldest first, until the page is full: that is the plan
+ * SQLite chose before the indexes had blocks, and the better one when the
+ * address is frequent in the window (a busy host's /24 in the last minute:
+ * 15 ms, against 230 ms through the blocks at 10 million rows); the blocks are
+ * better for a rare address in a wide window.  SQLite has no statistics to
+ * tell the two apart.
+ */
+static bool
+ip_by_blocks(const struct filter *f)
+{
+	return (f->f_has_ip && !(f->f_has_since && f->f_has_until));
+}
+
+/* Appends "SELECT what FROM events", after the list of id blocks when they are probed. */
+static void
+sql_select(sqlite3_str *sql, const struct filter *f, const char *what)
+{
+	if (ip_by_blocks(f))
+		sqlite3_str_appendf(sql,
+			"WITH RECURSIVE addr_block(b) AS ("
+			"SELECT (SELECT min(id) FROM events) >> %d UNION ALL "
+			"SELECT b + 1 FROM addr_block "
+			"WHERE b < (SELECT max(id) FROM events) >> %d) ",
+			STORE_ADDR_BLOCK_SHIFT, STORE_ADDR_BLOCK_SHIFT);
+	sqlite3_str_appendf(sql, "SELECT %s FROM events", what);
+}
+
+/*
  * Appends the WHERE clause for f with numbered parameters ?1, ?2, ...;
  * bind_filter() binds them in the same order.
  */
@@ -303,10 +335,19 @@ sql_where(sqlite3_str *sql, const struct filter *f)
 		COND("ts >= ?%d", i++);
 	if (f->f_has_until)
 		COND("ts < ?%d", i++);
-	if (f->f_has_ip) {
-		/* Two ranges, each an index range: SQLite answers the OR with both indexes. */
-		COND("((src_addr BETWEEN ?%d AND ?%d) OR (dest_addr BETWEEN ?%d AND ?%d))", i,
-			i + 1, i, i + 1);
+	if (ip_by_blocks(f)) {
+		/*
+		 * Two ranges in each id block, each an index range: SQLite answers the OR
+		 * with both indexes.  The block expression is the indexes' own.
+		 */
+		COND("(((id >> %d) IN addr_block AND src_addr BETWEEN ?%d AND ?%d) OR "
+		     "((id >> %d) IN addr_block AND dest_addr BETWEEN ?%d AND ?%d))",
+			STORE_ADDR_BLOCK_SHIFT, i, i + 1, STORE_ADDR_BLOCK_SHIFT, i, i + 1);
+		i += 2;
+	} else if (f->f_has_ip) {
+		/* A unary + keeps a column's index out of the plan. */
+		COND("(+src_addr BETWEEN ?%d AND ?%d OR +dest_addr BETWEEN ?%d AND ?%d)", i, i + 1,
+			i, i + 1);
 		i += 2;
 	}
 	if (f->f_text != NULL)
@@ -392,7 +433,7 @@ do_query(struct store_query *q, const struct filter *f, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	sqlite3_str_appendall(sql, "SELECT raw, ts, producer, seq FROM events");
+	sql_select(sql, f, "raw, ts, producer, seq");
 	sql_where(sql, f);
 	sqlite3_str_appendf(sql,
 		f->f_desc ? " ORDER BY ts DESC, producer DESC, seq DESC LIMIT %lld"
@@ -458,7 +499,7 @@ do_count(struct store_query *q, const struct filter *f, char *err)
 	json_t *a = NULL;
 	int rc;
 
-	sqlite3_str_appendall(sql, "SELECT count(*) FROM events");
+	sql_select(sql, f, "count(*)");
 	sql_where(sql, f);
 	if ((st = prepare(q, sql, err)) == NULL)
 		return (NULL);

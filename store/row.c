@@ -74,8 +74,16 @@ enum top {
 	TOP_N,
 };
 
-static const char *const top_keys[TOP_N] = { "event_type", "timestamp", "src_ip", "dest_ip",
-	"src_port", "dest_port", "flow_id", "proto", "plugin", "exercise" };
+/* A member name and its length, for comparisons without strlen(). */
+struct name {
+	const char *n_s;
+	size_t n_len;
+};
+#define NAME(s) s, sizeof(s) - 1
+
+static const struct name top_keys[TOP_N] = { { NAME("event_type") }, { NAME("timestamp") },
+	{ NAME("src_ip") }, { NAME("dest_ip") }, { NAME("src_port") }, { NAME("dest_port") },
+	{ NAME("flow_id") }, { NAME("proto") }, { NAME("plugin") }, { NAME("exercise") } };
 
 /* Members of the "flow" sub-object. */
 enum fl {
@@ -91,8 +99,9 @@ enum fl {
 	FL_N,
 };
 
-static const char *const fl_keys[FL_N] = { "pkts_toserver", "pkts_toclient", "bytes_toserver",
-	"bytes_toclient", "age", "start", "end", "reason", "state" };
+static const struct name fl_keys[FL_N] = { { NAME("pkts_toserver") }, { NAME("pkts_toclient") },
+	{ NAME("bytes_toserver") }, { NAME("bytes_toclient") }, { NAME("age") }, { NAME("start") },
+	{ NAME("end") }, { NAME("reason") }, { NAME("state") } };
 
 struct collect {
 	struct store_json_tok co_top[TOP_N];
@@ -104,11 +113,28 @@ struct collect {
 	bool co_flow_obj;
 };
 
+/*
+ * t equals s, n bytes long.  Keys are compared with every name the store
+ * reads, a dozen times per event: an unescaped key (all of them in practice)
+ * is told apart by its length first, without a call.
+ */
+static bool
+tok_eq(const struct store_json_tok *t, const char *s, size_t n)
+{
+	if (t->jt_type != STORE_JSON_STRING)
+		return (false);
+	if (!t->jt_escaped)
+		return (t->jt_len == n && memcmp(t->jt_text, s, n) == 0);
+	return (store_json_eq(t, s));
+}
+
+#define TOK_IS(t, lit) tok_eq((t), (lit), sizeof(lit) - 1)
+
 static int
-key_index(const struct store_json_tok *key, const char *const *keys, int n)
+key_index(const struct store_json_tok *key, const struct name *keys, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (store_json_eq(key, keys[i]))
+		if (tok_eq(key, keys[i].n_s, keys[i].n_len))
 			return (i);
 	return (-1);
 }
@@ -121,7 +147,7 @@ on_member(void *arg, const struct store_json_tok *parent, const struct store_jso
 	int i;
 
 	if (parent != NULL) {
-		if (store_json_eq(parent, "flow") && (i = key_index(key, fl_keys, FL_N)) >= 0) {
+		if (TOK_IS(parent, "flow") && (i = key_index(key, fl_keys, FL_N)) >= 0) {
 			co->co_next[i] = *val;
 			co->co_next_has |= 1U << i;
 		}
@@ -130,7 +156,7 @@ on_member(void *arg, const struct store_json_tok *parent, const struct store_jso
 	if ((i = key_index(key, top_keys, TOP_N)) >= 0) {
 		co->co_top[i] = *val;
 		co->co_top_has |= 1U << i;
-	} else if (store_json_eq(key, "flow")) {
+	} else if (TOK_IS(key, "flow")) {
 		co->co_flow_obj = val->jt_type == STORE_JSON_OBJECT;
 		memcpy(co->co_flow, co->co_next, sizeof(co->co_flow));
 		co->co_flow_has = co->co_flow_obj ? co->co_next_has : 0;
@@ -250,8 +276,8 @@ read_flow(struct store_row *row, const struct collect *co, struct store_arena *a
 		int64_t *p = (int64_t *)((char *)f + counters[i]);
 
 		*p = -1;
-		if ((rv = get_int(member(co->co_flow, co->co_flow_has, i), fl_keys[i], 0, INT64_MAX,
-			     p, why, whylen)) < 0)
+		if ((rv = get_int(member(co->co_flow, co->co_flow_has, i), fl_keys[i].n_s, 0,
+			     INT64_MAX, p, why, whylen)) < 0)
 			return (rv);
 	}
 	f->fl_start = f->fl_end = -1;

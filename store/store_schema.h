@@ -14,6 +14,14 @@
 /* PRAGMA application_id of a store database: "MMST". */
 #define STORE_APPLICATION_ID 0x4d4d5354
 
+/*
+ * The address indexes are on (id >> STORE_ADDR_BLOCK_SHIFT, addr): blocks of
+ * 8192 consecutive ids.  A query by address probes every block; the
+ * expression is written out in migration 3 and in the queries, which must
+ * match it for SQLite to use the indexes.
+ */
+#define STORE_ADDR_BLOCK_SHIFT 13
+
 /* The newest schema version this code knows. */
 int store_schema_latest(void);
 

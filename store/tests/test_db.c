@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The store's database layer on real SQLite files: migrations, inserts and
- * duplicates, the per-type table, queries (filters, prefixes, paging) and
- * retention by age and by size.
+ * duplicates, the per-type table, queries (filters, prefixes across id
+ * blocks, paging) and retention by age and by size.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +46,11 @@ sql_int(struct store_db *db, const char *sql)
 	sqlite3_finalize(st);
 	return (v);
 }
+
+static struct store_query *open_query(const char *path);
+static int retain_all(
+	struct store_db *db, const struct store_retention *rt, int64_t now, uint64_t *deleted);
+static int64_t ask_count(struct store_query *q, const char *req);
 
 static struct store_db *
 open_db(const char *path)
@@ -122,7 +127,7 @@ MM_TEST(migrate_from_v1)
 	sqlite3_close(conn);
 
 	MM_ASSERT((db = open_db(path)) != NULL);
-	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), 2);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 1);
 	MM_ASSERT_EQ(sql_int(db, "SELECT pkts_toserver FROM flow JOIN events USING (id) WHERE "
 				 "seq = 1"),
@@ -132,6 +137,37 @@ MM_TEST(migrate_from_v1)
 	MM_ASSERT_EQ(sql_int(db, "SELECT reason = 'timeout' FROM flow JOIN events USING (id) "
 				 "WHERE seq = 1"),
 		1);
+	store_db_close(db);
+}
+
+MM_TEST(migrate_from_v2)
+{
+	const char *path = db_path();
+	struct store_db *db;
+	struct store_query *q;
+	sqlite3 *conn;
+	char err[256], *msg = NULL;
+
+	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_schema_migrate(conn, 2, err, sizeof(err)), 0);
+	sqlite3_exec(conn,
+		"INSERT INTO events (producer, seq, ts, event_type, src_ip, src_addr, raw) VALUES "
+		"(1, 1, 5, 'alert', '10.1.2.3', x'00000000000000000000ffff0a010203', '{}'), "
+		"(1, 2, 6, 'alert', '10.9.9.9', x'00000000000000000000ffff0a090909', '{}')",
+		NULL, NULL, &msg);
+	MM_ASSERT(msg == NULL);
+	sqlite3_close(conn);
+
+	/* Version 3 rebuilds both address indexes on (id block, address). */
+	MM_ASSERT((db = open_db(path)) != NULL);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), 3);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events_src', "
+				 "'events_dest') AND sql LIKE '%(id >> 13, %_addr)'"),
+		2);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.2.0/24\"}"), 1);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.0.0.0/8\"}"), 2);
+	store_query_close(q);
 	store_db_close(db);
 }
 
@@ -328,6 +364,75 @@ MM_TEST(query_filters)
 	MM_ASSERT_EQ(json_integer_value(json_object_get(j, "rows")), 60);
 	MM_ASSERT(json_integer_value(json_object_get(json_object_get(j, "db"), "file_bytes")) > 0);
 	json_decref(j);
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/* The address indexes lead with blocks of 8192 ids: prefixes across blocks, and after retention. */
+MM_TEST(query_id_blocks)
+{
+	static const struct {
+		const char *ip;
+		const char *where;
+	} cases[] = {
+		{ "10.0.0.0/8", "src_ip = '10.1.2.3'" },
+		{ "192.0.2.7", "src_ip = '192.0.2.7'" },
+		{ "198.51.100.0/24", "dest_ip = '198.51.100.1'" },
+		{ "2001:db8::/32", "dest_ip = '2001:db8::1'" },
+		{ "::/0", "1" },
+	};
+	struct store_retention rt = { 1000 * NS, 0, 5000 };
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	uint32_t inserted;
+	uint64_t deleted;
+
+	MM_ASSERT(db != NULL);
+	/* 20,000 events 1 s apart: ids 1..20000, blocks 0, 1 and 2. */
+	for (int c = 0; c < 40; c++)
+		MM_ASSERT_EQ(
+			insert_n(db, 1, 1 + c * 500, 500, T0 + c * 500 * NS, "alert", 0, &inserted),
+			0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT max(id) >> 13 FROM events"), 2);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char req[160], sql[160];
+
+			snprintf(req, sizeof(req), "{\"op\": \"count\", \"ip\": \"%s\"}",
+				cases[i].ip);
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE %s",
+				cases[i].where);
+			MM_ASSERT(sql_int(db, sql) > 0);
+			MM_ASSERT_EQ(ask_count(q, req), sql_int(db, sql));
+			/* Both ends of a time range: the ts index answers; one end: the blocks. */
+			for (int ends = 1; ends <= 2; ends++) {
+				long long since = T0 + 15000 * NS, until = T0 + 19000 * NS;
+				char upto[48] = "";
+
+				if (ends == 2)
+					snprintf(upto, sizeof(upto), ", \"until\": %lld", until);
+				else
+					until = INT64_MAX;
+				snprintf(req, sizeof(req),
+					"{\"op\": \"count\", \"ip\": \"%s\", \"since\": %lld%s}",
+					cases[i].ip, since, upto);
+				snprintf(sql, sizeof(sql),
+					"SELECT count(*) FROM events WHERE (%s) AND ts >= %lld AND "
+					"ts < %lld",
+					cases[i].where, since, until);
+				MM_ASSERT(sql_int(db, sql) > 0);
+				MM_ASSERT_EQ(ask_count(q, req), sql_int(db, sql));
+			}
+		}
+		/* Then retention takes the first 9,000 ids: block 0 goes, block 1 is cut. */
+		if (pass == 0) {
+			MM_ASSERT_EQ(retain_all(db, &rt, T0 + 10000 * NS, &deleted), 0);
+			MM_ASSERT_EQ(deleted, 9000);
+			MM_ASSERT_EQ(sql_int(db, "SELECT min(id) >> 13 FROM events"), 1);
+		}
+	}
 	store_query_close(q);
 	store_db_close(db);
 }
@@ -545,10 +650,12 @@ MM_TEST(retention_size)
 static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(migrate_empty),
 	MM_TEST_ENTRY(migrate_from_v1),
+	MM_TEST_ENTRY(migrate_from_v2),
 	MM_TEST_ENTRY(refuse_newer_and_foreign),
 	MM_TEST_ENTRY(insert_and_duplicates),
 	MM_TEST_ENTRY(per_type_rows),
 	MM_TEST_ENTRY(query_filters),
+	MM_TEST_ENTRY(query_id_blocks),
 	MM_TEST_ENTRY(query_malformed),
 	MM_TEST_ENTRY(query_paging),
 	MM_TEST_ENTRY(retention_age),

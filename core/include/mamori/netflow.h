@@ -29,6 +29,11 @@
 
 struct mm_nf;
 
+/*
+ * Zero fields take the defaults shown, except nl_template_ns (0: templates
+ * never expire).  Times of records are checked against the clock in the
+ * datagram's header (its export time), not against now_ns.
+ */
 struct mm_nf_limits {
 	uint32_t nl_exporters;       /* exporters tracked at once (1024) */
 	uint32_t nl_templates;       /* templates per exporter (256) */
@@ -45,7 +50,7 @@ struct mm_nf_limits {
 /* What each exporter (address, source id) has sent and what went wrong. */
 struct mm_nf_exporter_stats {
 	struct mm_addr es_addr;
-	uint32_t es_source_id; /* v9 source id / IPFIX observation domain; 0 for v5 */
+	uint32_t es_source_id; /* v9 source id / IPFIX domain; v5: engine type << 8 | engine id */
 	uint16_t es_version;   /* 5, 9 or 10 */
 	uint64_t es_datagrams;
 	uint64_t es_records;  /* flow records delivered */
@@ -77,6 +82,13 @@ typedef void (*mm_nf_record_fn)(void *arg, const struct mm_flow_rec *rec);
 /* NULL limits take the defaults.  Returns NULL on allocation failure. */
 struct mm_nf *mm_nf_new(const struct mm_nf_limits *limits, enum mm_nf_biflow biflow);
 void mm_nf_free(struct mm_nf *nf);
+
+/*
+ * Records are numbered fr_id = base | n, n counting from 1 in 48 bits.  The
+ * default base, 1 << 63, keeps them apart from the packet path's ids (lcore
+ * << 48 | n); a second mm_nf in the same run needs a base of its own.
+ */
+void mm_nf_set_id_base(struct mm_nf *nf, uint64_t base);
 
 /*
  * Decodes one datagram from exporter (its source address) received at
