@@ -2,7 +2,9 @@
 /*
  * mamorid: the Mamori appliance daemon.  The main lcore is the control
  * thread (records out, statistics, the end of an offline run); the other
- * lcores are workers.
+ * lcores are workers.  The NetFlow/IPFIX collector, when configured, is a
+ * thread of its own beside them (collector.h); with the collector alone
+ * there may be no port and no worker at all.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -30,6 +32,7 @@
 #include <mamori/keys.h>
 #include <mamori/log.h>
 
+#include "collector.h"
 #include "control.h"
 #include "hsvc.h"
 #include "port.h"
@@ -61,6 +64,8 @@ static const char usage_text[] =
 	"Mamori's appliance daemon: receives packets on DPDK ports (a NIC, an\n"
 	"interface through net_af_packet, or a capture file through net_pcap),\n"
 	"decodes them, tracks flows on worker lcores and reports flow records.\n"
+	"With collector.listen set it also collects NetFlow v5/v9 and IPFIX from\n"
+	"routers, and may run with the collector alone (no ports, eal.lcores 0).\n"
 	"\n"
 	"Options:\n"
 	"  -c, --config FILE        YAML configuration (see configs/default.yaml)\n"
@@ -322,6 +327,7 @@ struct app {
 	struct dp_port a_ports[DP_MAX_PORTS];
 	unsigned a_nports;
 	struct dp_workers a_ws;
+	struct col *a_col; /* the NetFlow/IPFIX collector, when it runs */
 	struct rte_mempool *a_pool;
 	FILE *a_flows;
 	bool a_offline;
@@ -387,7 +393,8 @@ setup_workers(struct app *a)
 		}
 		ws->ws_n++;
 	}
-	if (ws->ws_n == 0) {
+	/* The collector alone needs no worker: the control lcore is enough. */
+	if (ws->ws_n == 0 && a->a_nports > 0) {
 		mm_err("eal.lcores '%s' leaves no worker lcore: give at least two, the first for "
 		       "control (for example 0-1, or 0@0,1@0 on one CPU)",
 			a->a_s.s_lcores);
@@ -433,6 +440,9 @@ setup_ports(struct app *a)
 	uint64_t need = 0;
 	int rv;
 
+	/* The collector alone: no port, no packet buffers. */
+	if (a->a_s.s_nports == 0)
+		return (0);
 	for (unsigned i = 0; i < a->a_s.s_nports; i++)
 		need += (uint64_t)a->a_s.s_ports[i].pc_rx_desc * a->a_s.s_ports[i].pc_rx_queues;
 	if (need + 4 * a->a_s.s_burst >= a->a_s.s_mbufs) {
@@ -692,7 +702,10 @@ gen_new(struct app *a, struct dp_settings *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	rv = plg_patterns_build(&a->a_plugins, cache, &g->g_patterns, err, errlen);
+	/* Patterns scan the workers' packets: without workers, nothing to compile. */
+	rv = a->a_ws.ws_n > 0
+		     ? plg_patterns_build(&a->a_plugins, cache, &g->g_patterns, err, errlen)
+		     : 0;
 	free(cache);
 	if (rv < 0) {
 		free(g);
@@ -718,20 +731,23 @@ ctl_status(void *arg)
 	struct dp_totals t;
 
 	dp_stats_totals(&a->a_ws, &t);
-	return (json_pack("{s:s, s:f, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I}", "version",
+	return (json_pack("{s:s, s:f, s:s, s:I, s:i, s:i, s:b, s:i, s:I, s:I, s:I}", "version",
 		MAMORI_VERSION, "uptime_s", now_s() - a->a_t_start, "mode",
 		a->a_offline ? "offline" : "live", "generation", (json_int_t)a->a_ws.ws_gen->g_id,
-		"ports", a->a_nports, "workers", a->a_ws.ws_n, "plugins", a->a_plugins.ps_n,
-		"packets", (json_int_t)t.t_pkts, "flows_active", (json_int_t)t.t_flows.fs_active,
-		"flows_created", (json_int_t)t.t_flows.fs_created));
+		"ports", a->a_nports, "workers", a->a_ws.ws_n, "collector", a->a_col != NULL,
+		"plugins", a->a_plugins.ps_n, "packets", (json_int_t)t.t_pkts, "flows_active",
+		(json_int_t)t.t_flows.fs_active, "flows_created",
+		(json_int_t)t.t_flows.fs_created));
 }
 
-/* Every counter, the export's included. */
+/* Every counter; the collector's beside the fast path's, when it runs. */
 static json_t *
 stats_json(struct app *a, double elapsed)
 {
 	json_t *j = dp_stats_json(a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
 
+	if (a->a_col != NULL)
+		json_object_set_new(j, "collector", col_stats_json(a->a_col));
 	if (a->a_exp != NULL) {
 		struct mm_exporter_stats st;
 
@@ -739,6 +755,14 @@ stats_json(struct app *a, double elapsed)
 		json_object_set_new(j, "export", exporter_json(&st));
 	}
 	return (j);
+}
+
+static void
+stats_print(struct app *a, FILE *f, double elapsed)
+{
+	dp_stats_print(f, a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
+	if (a->a_col != NULL)
+		col_stats_print(f, a->a_col, 16);
 }
 
 static json_t *
@@ -787,6 +811,24 @@ ctl_plugin_enable(void *arg, const char *actor, const char *name, bool on, char 
 	return (0);
 }
 
+static bool
+col_conf_equal(const struct dp_col_conf *o, const struct dp_col_conf *n)
+{
+	if (o->cc_nlisten != n->cc_nlisten || o->cc_allow_all != n->cc_allow_all ||
+		o->cc_allow.ps_n != n->cc_allow.ps_n || o->cc_biflow != n->cc_biflow ||
+		o->cc_rcvbuf != n->cc_rcvbuf ||
+		memcmp(&o->cc_limits, &n->cc_limits, sizeof(o->cc_limits)) != 0)
+		return (false);
+	for (unsigned i = 0; i < o->cc_nlisten; i++)
+		if (strcmp(o->cc_listen[i].cl_text, n->cc_listen[i].cl_text) != 0)
+			return (false);
+	for (size_t i = 0; i < o->cc_allow.ps_n; i++)
+		if (memcmp(&o->cc_allow.ps_v[i], &n->cc_allow.ps_v[i],
+			    sizeof(o->cc_allow.ps_v[i])) != 0)
+			return (false);
+	return (true);
+}
+
 /* Keys that only take effect when mamorid starts again. */
 static void
 restart_needed(const struct dp_settings *o, const struct dp_settings *n, json_t *list)
@@ -803,6 +845,8 @@ restart_needed(const struct dp_settings *o, const struct dp_settings *n, json_t 
 		json_array_append_new(list, json_string("mempool"));
 	if (memcmp(&o->s_flow, &n->s_flow, sizeof(o->s_flow)) != 0)
 		json_array_append_new(list, json_string("flow"));
+	if (!col_conf_equal(&o->s_col, &n->s_col))
+		json_array_append_new(list, json_string("collector"));
 }
 
 /*
@@ -816,7 +860,7 @@ ctl_reload(void *arg, const char *actor, char *err, size_t errlen)
 	struct app *a = arg;
 	struct mm_cfg *cfg, *old_cfg = a->a_cfg;
 	struct dp_settings s;
-	struct dp_gen *g;
+	struct dp_gen *g, *old;
 	json_t *restart;
 	unsigned failed = 0;
 
@@ -844,7 +888,10 @@ ctl_reload(void *arg, const char *actor, char *err, size_t errlen)
 		mm_cfg_free(old_cfg);
 		return (NULL);
 	}
-	gen_free(dp_gen_publish(&a->a_ws, g));
+	old = dp_gen_publish(&a->a_ws, g);
+	/* The collector reads home_net too (through the plugins): wait for it as well. */
+	col_synchronize(a->a_col);
+	gen_free(old);
 	mm_cfg_free(old_cfg);
 	dp_settings_fini(&s);
 	mm_notice("reload by %s: generation %" PRIu64 " in place%s", actor, g->g_id,
@@ -931,7 +978,8 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 	uint64_t received = 0, last_received = 0;
 	struct dp_totals tot;
 
-	while (!workers_done(a)) {
+	/* Workers end only after a stop; without workers (the collector alone) the stop ends. */
+	while (!(a->a_ws.ws_stop && workers_done(a))) {
 		double t = now_s();
 
 		if (a->a_exp != NULL)
@@ -985,14 +1033,15 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 			(t - t_last_stats) * 1000 >= (double)a->a_s.s_stats_interval_ms) {
 			if (progress)
 				fputc('\n', stderr);
-			dp_stats_print(stdout, a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins,
-				t - t_start);
+			stats_print(a, stdout, t - t_start);
 			fflush(stdout);
 			t_last_stats = t;
 		}
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
+	/* Its last records are in its ring: drained below with the workers'. */
+	col_stop(a->a_col);
 	rte_eal_mp_wait_lcore();
 	drain_events(a);
 	if (a->a_exp != NULL) {
@@ -1062,7 +1111,7 @@ print_summary(struct app *a, const struct opts *o, double elapsed)
 		fprintf(out, PROG ": capture %s: ", o->o_pcap);
 	else
 		fprintf(out, PROG ": ");
-	dp_stats_print(out, a->a_ports, a->a_nports, &a->a_ws, &a->a_plugins, elapsed);
+	stats_print(a, out, elapsed);
 	if (a->a_flows != NULL && a->a_flows != stdout)
 		fprintf(out, "flow records written to %s: %" PRIu64 "\n", a->a_s.s_flows_out,
 			a->a_flows_written);
@@ -1073,6 +1122,7 @@ print_summary(struct app *a, const struct opts *o, double elapsed)
 		struct mm_exporter_stats st;
 
 		mm_exporter_stats(a->a_exp, &st);
+		/* es_acked counts the events drained from the spool too. */
 		fprintf(out,
 			"export to %s: %" PRIu64 " events committed, %" PRIu64
 			" waiting in the spool, %" PRIu64 " dropped, %" PRIu64 " refused%s%s\n",
@@ -1090,6 +1140,8 @@ app_fini(struct app *a)
 	if (a->a_eve != NULL && a->a_eve != stdout)
 		fclose(a->a_eve);
 	dp_control_close(a->a_ctl);
+	/* Before the plugins: its thread calls their hooks. */
+	col_free(a->a_col);
 	mm_exporter_free(a->a_exp);
 	mm_audit_close(a->a_audit);
 	mm_key_free(a->a_key);
@@ -1111,6 +1163,30 @@ finish(int status, struct opts *o)
 {
 	free(o->o_sets);
 	return (status);
+}
+
+/*
+ * Binds the collector's sockets (an address in use fails the start); its
+ * thread starts with the workers.  An offline run is about its captures: a
+ * collector configured beside them is left out.
+ */
+static int
+open_collector(struct app *a)
+{
+	char err[MM_CFG_ERRLEN];
+	int rv;
+
+	if (a->a_s.s_col.cc_nlisten == 0)
+		return (0);
+	if (a->a_offline) {
+		mm_notice("collector: not started in an offline run (the capture is the input)");
+		return (0);
+	}
+	if ((rv = col_open(&a->a_col, &a->a_s.s_col, err, sizeof(err))) < 0) {
+		mm_err("%s", err);
+		return (rv);
+	}
+	return (0);
 }
 
 /* Starts DPDK and runs the appliance until the capture ends or it is stopped. */
@@ -1147,6 +1223,8 @@ run(struct app *a, const struct opts *o, const char *prog)
 		mm_err("%s", err);
 		goto out;
 	}
+	if (open_collector(a) < 0)
+		goto out;
 	if (dp_gen_init(&a->a_ws) < 0 ||
 		(a->a_ws.ws_gen = gen_new(a, &a->a_s, err, sizeof(err))) == NULL) {
 		mm_err("%s", err);
@@ -1162,6 +1240,14 @@ run(struct app *a, const struct opts *o, const char *prog)
 	}
 	if (a->a_ws.ws_gen->g_home_net.ps_n == 0)
 		mm_info("no home_net configured: plugins cannot tell subscribers from the outside");
+	if (a->a_ws.ws_n == 0 && a->a_plugins.ps_npatterns > 0)
+		mm_info("no worker lcore: the plugins' patterns are not compiled (no packets to "
+			"scan)");
+	if (a->a_col != NULL &&
+		col_start(a->a_col, &a->a_plugins, a->a_s.s_event_ring, err, sizeof(err)) < 0) {
+		mm_err("%s", err);
+		goto out;
+	}
 	t_start = a->a_t_start = now_s();
 	for (unsigned i = 0; i < a->a_ws.ws_n; i++)
 		rte_eal_remote_launch(dp_worker_main, a->a_ws.ws_v[i], a->a_ws.ws_v[i]->w_lcore);
@@ -1197,8 +1283,9 @@ check_config(struct app *a)
 		mm_err("%s", err);
 		return (2);
 	}
-	printf(PROG ": configuration is valid (%u port(s), lcores %s)\n", a->a_s.s_nports,
-		a->a_s.s_lcores);
+	printf(PROG
+		": configuration is valid (%u port(s), collector on %u address(es), lcores %s)\n",
+		a->a_s.s_nports, a->a_s.s_col.cc_nlisten, a->a_s.s_lcores);
 	return (0);
 }
 

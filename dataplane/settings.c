@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +85,13 @@ load_ports(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t er
 	int rv;
 
 	if (ports == NULL || mm_cfg_node_count(ports) == 0) {
+		/* A collector alone is an appliance too: flows from the routers. */
+		if (s->s_col.cc_nlisten > 0)
+			return (0);
 		snprintf(err, errlen,
 			"%s: no ports configured: add a 'ports' list (a PCI address or a vdev "
-			"such as net_af_packet0,iface=eth1), or run with --pcap FILE",
+			"such as net_af_packet0,iface=eth1), set collector.listen, or run with "
+			"--pcap FILE",
 			mm_cfg_name(cfg));
 		return (-EINVAL);
 	}
@@ -129,6 +135,178 @@ load_ports(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t er
 			return (rv);
 	}
 	return (0);
+}
+
+/* "a.b.c.d:port" or "[v6]:port" into a socket address. */
+static int
+parse_listen(const char *text, struct dp_col_listen *cl)
+{
+	const char *colon = strrchr(text, ':');
+	bool v6 = text[0] == '[';
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	unsigned long port;
+	size_t hlen;
+
+	if (colon == NULL || colon == text || colon[1] == '\0')
+		return (-EINVAL);
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return (-EINVAL);
+	hlen = (size_t)(colon - text);
+	if (v6) {
+		if (hlen < 3 || text[hlen - 1] != ']')
+			return (-EINVAL);
+		text++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return (-EINVAL);
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	memset(&cl->cl_addr, 0, sizeof(cl->cl_addr));
+	if (!v6) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&cl->cl_addr;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return (-EINVAL);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		cl->cl_len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cl->cl_addr;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return (-EINVAL);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		cl->cl_len = sizeof(*sin6);
+	}
+	return (0);
+}
+
+static int
+load_collector_listen(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	struct dp_col_conf *cc = &s->s_col;
+	char **v;
+	size_t n;
+	int rv;
+
+	if ((rv = absent_ok(mm_cfg_get_strv(cfg, NULL, "collector.listen", &v, &n, err, errlen))) <
+		0)
+		return (rv);
+	if (n > DP_COL_LISTEN) {
+		snprintf(err, errlen, "%s: collector.listen: at most %d addresses, got %zu",
+			mm_cfg_name(cfg), DP_COL_LISTEN, n);
+		rv = -EINVAL;
+	}
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		struct dp_col_listen *cl = &cc->cc_listen[cc->cc_nlisten];
+
+		/* listen: "" is no collector, as an empty list is. */
+		if (v[i][0] == '\0')
+			continue;
+		if (parse_listen(v[i], cl) < 0) {
+			snprintf(err, errlen,
+				"%s:%d: collector.listen.%zu: expected ADDRESS:PORT (0.0.0.0:2055, "
+				"[::]:4739), got '%s'",
+				mm_cfg_name(cfg),
+				mm_cfg_node_line(mm_cfg_lookup(cfg, "collector.listen")), i, v[i]);
+			rv = -EINVAL;
+			break;
+		}
+		for (size_t k = 0; k < cc->cc_nlisten; k++)
+			if (cc->cc_listen[k].cl_len == cl->cl_len &&
+				memcmp(&cc->cc_listen[k].cl_addr, &cl->cl_addr, cl->cl_len) == 0) {
+				snprintf(err, errlen, "%s: collector.listen: '%s' is listed twice",
+					mm_cfg_name(cfg), v[i]);
+				rv = -EINVAL;
+			}
+		if (rv == 0 && (cl->cl_text = strdup(v[i])) == NULL)
+			rv = -ENOMEM;
+		if (rv == 0)
+			cc->cc_nlisten++;
+	}
+	mm_cfg_strv_free(v);
+	return (rv);
+}
+
+static int
+load_collector(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	struct dp_col_conf *cc = &s->s_col;
+	struct mm_nf_limits *l = &cc->cc_limits;
+	const char *v;
+	char **allow = NULL;
+	size_t n = 0;
+	uint64_t u;
+	int rv;
+
+	mm_prefix_set_init(&cc->cc_allow);
+	if ((rv = load_collector_listen(s, cfg, err, errlen)) < 0)
+		return (rv);
+	/* The decoder's defaults (netflow.h) for what is not configurable. */
+	l->nl_template_fields = 128;
+	l->nl_pending_sets = 64;
+	if ((rv = mm_cfg_get_strv(cfg, NULL, "collector.allow", &allow, &n, err, errlen)) ==
+		-ENOENT) {
+		cc->cc_allow_all = true;
+		rv = 0;
+	} else if (rv == 0 && n == 0) {
+		snprintf(err, errlen,
+			"%s: collector.allow: an empty list would refuse every exporter; list "
+			"their networks, or remove the key to accept all",
+			mm_cfg_name(cfg));
+		rv = -EINVAL;
+	}
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		char sub[MM_CFG_ERRLEN];
+
+		if ((rv = mm_prefix_set_parse(&cc->cc_allow, allow[i], sub, sizeof(sub))) < 0)
+			snprintf(err, errlen, "%s: collector.allow: %s", mm_cfg_name(cfg), sub);
+	}
+	mm_cfg_strv_free(allow);
+	if (rv < 0)
+		return (rv);
+	if ((rv = absent_ok(
+		     mm_cfg_get_str(cfg, NULL, "collector.biflow", "keep", &v, err, errlen))) < 0)
+		return (rv);
+	if (strcmp(v, "keep") == 0) {
+		cc->cc_biflow = MM_NF_BIFLOW_KEEP;
+	} else if (strcmp(v, "split") == 0) {
+		cc->cc_biflow = MM_NF_BIFLOW_SPLIT;
+	} else {
+		snprintf(err, errlen, "%s: collector.biflow: expected keep or split, got '%s'",
+			mm_cfg_name(cfg), v);
+		return (-EINVAL);
+	}
+	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "collector.max_exporters", 1024, 1, 1U << 20,
+		     &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_exporters = (uint32_t)u;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "collector.max_templates", 256, 1, 65535, &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_templates = (uint32_t)u;
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "collector.template_timeout",
+		     1800 * 1000, 0, 365 * DAY_MS, &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_template_ns = u * NS_PER_MS;
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "collector.pending_timeout",
+		     10 * 1000, 1, DAY_MS, &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_pending_ns = u * NS_PER_MS;
+	/* Exporters replaying old data (nfreplay, softflowd -r) need a longer age. */
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "collector.max_age", 7 * DAY_MS, 1,
+		     36500 * DAY_MS, &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_max_age_ns = u * NS_PER_MS;
+	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "collector.max_future", 3600 * 1000,
+		     1, 3650 * DAY_MS, &u, err, errlen))) < 0)
+		return (rv);
+	l->nl_max_future_ns = u * NS_PER_MS;
+	return (absent_ok(mm_cfg_get_u64(cfg, NULL, "collector.rcvbuf", 8U << 20, 4096, 1U << 30,
+		&cc->cc_rcvbuf, err, errlen)));
 }
 
 static int
@@ -300,6 +478,7 @@ dp_settings_load(struct dp_settings *s, const struct mm_cfg *cfg, char *err, siz
 
 	memset(s, 0, sizeof(*s));
 	if ((rv = load_eal(s, cfg, err, errlen)) < 0 ||
+		(rv = load_collector(s, cfg, err, errlen)) < 0 ||
 		(rv = load_ports(s, cfg, err, errlen)) < 0 ||
 		(rv = load_mempool(s, cfg, err, errlen)) < 0 ||
 		(rv = load_flow(s, cfg, err, errlen)) < 0 ||
@@ -321,6 +500,9 @@ dp_settings_fini(struct dp_settings *s)
 	mm_cfg_strv_free(s->s_eal_args);
 	for (unsigned i = 0; i < s->s_nports; i++)
 		free(s->s_ports[i].pc_dev);
+	for (unsigned i = 0; i < s->s_col.cc_nlisten; i++)
+		free(s->s_col.cc_listen[i].cl_text);
+	mm_prefix_set_fini(&s->s_col.cc_allow);
 	mm_prefix_set_fini(&s->s_home_net);
 	free(s->s_flows_out);
 	free(s->s_eve_out);

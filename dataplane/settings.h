@@ -11,13 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <mamori/config.h>
 #include <mamori/netaddr.h>
+#include <mamori/netflow.h>
 
 #include "flowtable.h"
 
 #define DP_MAX_PORTS  16
 #define DP_MAX_QUEUES 16
+#define DP_COL_LISTEN 16
 
 struct dp_port_conf {
 	char *pc_dev; /* a PCI address (0000:01:00.0) or a vdev string (net_pcap0,...) */
@@ -25,6 +29,24 @@ struct dp_port_conf {
 	uint16_t pc_rx_queues;
 	uint16_t pc_rx_desc;
 	bool pc_promisc;
+};
+
+/* One UDP address the collector listens on. */
+struct dp_col_listen {
+	char *cl_text; /* as configured: "0.0.0.0:2055", "[::]:4739" */
+	struct sockaddr_storage cl_addr;
+	socklen_t cl_len;
+};
+
+/* collector: NetFlow v5/v9 and IPFIX from routers (see collector.h). */
+struct dp_col_conf {
+	struct dp_col_listen cc_listen[DP_COL_LISTEN];
+	unsigned cc_nlisten;           /* 0: no collector */
+	struct mm_prefix_set cc_allow; /* exporters accepted */
+	bool cc_allow_all;             /* collector.allow absent: every exporter */
+	enum mm_nf_biflow cc_biflow;
+	struct mm_nf_limits cc_limits;
+	uint64_t cc_rcvbuf; /* SO_RCVBUF asked for each socket, bytes */
 };
 
 enum dp_hugepages {
@@ -41,9 +63,10 @@ struct dp_settings {
 	char **s_eal_args; /* extra EAL arguments, NULL-terminated */
 	char *s_eal_log_level;
 	bool s_telemetry; /* DPDK telemetry socket (dpdk-telemetry.py) */
-	/* ports */
+	/* ports: none is allowed when the collector listens */
 	struct dp_port_conf s_ports[DP_MAX_PORTS];
 	unsigned s_nports;
+	struct dp_col_conf s_col;
 	/* mempool and bursts */
 	uint32_t s_mbufs;
 	uint32_t s_mbuf_cache;

@@ -143,8 +143,10 @@ dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports, const stru
 	dp_stats_totals(ws, &t);
 	fprintf(f, "%" PRIu64 " packets, %" PRIu64 " bytes in %.2f s (%.1f kpps)\n", t.t_pkts,
 		t.t_bytes, elapsed_s, elapsed_s > 0 ? (double)t.t_pkts / elapsed_s / 1e3 : 0.0);
-	fprintf(f, "%-5s %-16s %-14s %12s %14s %9s %9s %9s\n", "port", "name", "driver",
-		"rx-packets", "rx-bytes", "imissed", "ierrors", "nombuf");
+	/* Without ports (the collector alone) the port and lcore tables would be empty. */
+	if (nports > 0)
+		fprintf(f, "%-5s %-16s %-14s %12s %14s %9s %9s %9s\n", "port", "name", "driver",
+			"rx-packets", "rx-bytes", "imissed", "ierrors", "nombuf");
 	for (unsigned i = 0; i < nports; i++) {
 		struct rte_eth_stats es;
 
@@ -156,8 +158,9 @@ dp_stats_print(FILE *f, const struct dp_port *ports, unsigned nports, const stru
 			ports[i].p_id, ports[i].p_name, ports[i].p_driver, es.ipackets, es.ibytes,
 			es.imissed, es.ierrors, es.rx_nombuf);
 	}
-	fprintf(f, "%-5s %12s %12s %10s %10s %7s %10s %10s\n", "lcore", "packets", "l4", "l3-only",
-		"not-ip", "load%", "flows", "created");
+	if (ws->ws_n > 0)
+		fprintf(f, "%-5s %12s %12s %10s %10s %7s %10s %10s\n", "lcore", "packets", "l4",
+			"l3-only", "not-ip", "load%", "flows", "created");
 	for (unsigned i = 0; i < ws->ws_n; i++) {
 		const struct dp_worker *w = ws->ws_v[i];
 		const struct dp_lcore_stats *ls = &w->w_stats;
