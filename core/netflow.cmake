@@ -9,7 +9,7 @@ target_sources(mamori PRIVATE
 )
 
 if(BUILD_TESTING)
-	foreach(t netflow netflow_limits)
+	foreach(t netflow netflow_ipfix netflow_limits)
 		add_executable(test_${t} tests/test_${t}.c)
 		target_include_directories(test_${t} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 		target_link_libraries(test_${t} PRIVATE mamori)

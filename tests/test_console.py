@@ -453,7 +453,7 @@ def test_mamorid_stop(t, tm, name, live):
     s = tm.wait(name, lambda s: "Stop mamorid?" in s, 5)
     tm.keys(name, "y")
     s = tm.wait(name, lambda s: "mamorid: disconnected" in s, 30)
-    wait_for(lambda: live.proc.poll() is not None, 30)
+    wait_for(lambda: live.proc.poll() is not None, 90)
     check(t, "mamorid: disconnected" in lines(s)[0] and live.proc.returncode == 0,
              "s, y stops mamorid (exit %s); the console says disconnected" %
              live.proc.returncode, s)

@@ -258,10 +258,10 @@ nf_tmpl_compile(
 		} else {
 			t->t_minlen += len;
 		}
-		/* Adjacent skipped fields of fixed length are one step. */
+		/* Adjacent skipped fields of fixed length are one step (shorter than NF_VARLEN). */
 		if (kind == NF_K_SKIP && len != NF_VARLEN && nops > 0 &&
 			t->t_ops[nops - 1].op_kind == NF_K_SKIP &&
-			t->t_ops[nops - 1].op_len != NF_VARLEN) {
+			t->t_ops[nops - 1].op_len + len < NF_VARLEN) {
 			t->t_ops[nops - 1].op_len += len;
 			off += len;
 			continue;

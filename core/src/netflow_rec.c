@@ -7,8 +7,6 @@
  * out of range and dropped) before it is delivered.  Options records set
  * the stream's sampling rate and SysUpTime base instead.
  */
-#include <string.h>
-
 #include "netflow_int.h"
 
 /* Signed: times are computed in int64_t, where a time before 1970 shows as such. */
@@ -16,6 +14,11 @@
 #define NF_MS_I64    ((int64_t)1000000)
 #define NF_NTP_EPOCH 2208988800ULL /* seconds from 1900 to 1970 */
 
+/*
+ * Times past 2116 are refused as they are read, so that sums and differences
+ * of times and durations cannot overflow.
+ */
+#define NF_TIME_MAX_NS (1LL << 62)
 /* An end this much before the start is clock granularity: the record is kept. */
 #define NF_TIME_SLACK_NS NF_SEC_I64
 /* Counts past these cannot come from one flow. */
@@ -36,13 +39,13 @@ nf_time_ns(const struct nf_ctx *c, const struct nf_template *t, const struct nf_
 	switch (kind) {
 	case NF_K_START_S:
 	case NF_K_END_S:
-		if (v > (uint64_t)INT64_MAX / NF_SEC_NS)
+		if (v >= NF_TIME_MAX_NS / NF_SEC_I64)
 			return (-1);
 		*ns = (int64_t)v * NF_SEC_I64;
 		return (1);
 	case NF_K_START_MS:
 	case NF_K_END_MS:
-		if (v > (uint64_t)INT64_MAX / NF_MS_I64)
+		if (v >= NF_TIME_MAX_NS / NF_MS_I64)
 			return (-1);
 		*ns = (int64_t)v * NF_MS_I64;
 		return (1);
@@ -50,7 +53,7 @@ nf_time_ns(const struct nf_ctx *c, const struct nf_template *t, const struct nf_
 	case NF_K_END_US:
 	case NF_K_START_NS:
 	case NF_K_END_NS:
-		/* NTP: seconds since 1900, then a binary fraction. */
+		/* NTP: seconds since 1900, then a binary fraction; 32 bits end in 2036. */
 		if ((v >> 32) < NF_NTP_EPOCH)
 			return (-1);
 		*ns = (int64_t)((v >> 32) - NF_NTP_EPOCH) * NF_SEC_I64 +
@@ -76,7 +79,7 @@ nf_time_ns(const struct nf_ctx *c, const struct nf_template *t, const struct nf_
 			base = c->c_st->st_init_ms;
 		else
 			return (0); /* no base announced (yet): the export time stands in */
-		if (v > UINT32_MAX || base > (uint64_t)INT64_MAX / NF_MS_I64 - UINT32_MAX)
+		if (v > UINT32_MAX || base >= NF_TIME_MAX_NS / NF_MS_I64 - UINT32_MAX)
 			return (-1);
 		*ns = (int64_t)(base + v) * NF_MS_I64;
 		return (1);
