@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-lcore flow table: rte_hash (with an extendable bucket table, so it
- * fills to 100%) maps a canonical key to a slot in an array of entries.
- * Entries are threaded on one doubly-linked LRU list per timeout class;
- * because every flow in a class has the same idle timeout, the head of each
- * list is always the next to expire.
+ * Per-lcore flow table.  An index of our own (flowtable_index.h) maps a
+ * canonical key (flowtable_key.h) to an entry; the entry's record is the key,
+ * so a lookup costs the index's cache line and two lines of the entry, which
+ * are all a packet touches.  Entries are threaded on one list per timeout
+ * class in the order they were placed there, and a packet does not move its
+ * flow (only a change of class does); flows whose place in their list no
+ * longer tells their age wait in one heap per class (flowtable_wait.h).
+ * flow_table_expire() explains why expiry and eviction still take the least
+ * recent flow first.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -15,70 +21,72 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 #include "flowtable.h"
+#include "flowtable_index.h"
+#include "flowtable_key.h"
+#include "flowtable_wait.h"
 
 #define FT_NIL       UINT32_MAX
 #define FT_BURST_MAX 64
 
-/* Later fragments carry no ports: remember them from the first fragment. */
-#define FRAG_SLOTS  4096
-#define FRAG_TTL_NS (30ULL * 1000000000ULL)
+/* Seen list heads that evict_one() sends to wait, at most, before it takes one as it is. */
+#define FT_EVICT_SCAN 1024
 
 /* TCP progress bits in fe_state. */
 #define FE_FIN_INIT 0x01 /* FIN from the initiator */
 #define FE_FIN_RESP 0x02 /* FIN from the responder */
 #define FE_RST      0x04
 
-struct flow_key {
-	uint8_t k_lo[16]; /* the lower (address, port) endpoint; IPv4 mapped */
-	uint8_t k_hi[16];
-	uint16_t k_lo_port;
-	uint16_t k_hi_port;
-	uint16_t k_vlan; /* outer VLAN id: the same tuple in two VLANs is two flows */
-	uint8_t k_proto;
-	uint8_t k_pad;
-};
-
+/*
+ * Three cache lines, of which a packet reads and writes the first two.  The
+ * first holds the flags below and the record's times and counters (fr_id to
+ * fr_bytes_tc); the second the record's addresses, ports, VLANs and protocol,
+ * which are the key: a lookup compares them.  The third holds the rest of the
+ * record, written when the union of TCP flags grows, and the list's fields.
+ * The current active-timeout interval starts at fe_rec.fr_first_ns.
+ */
 struct flow_entry {
-	struct flow_key fe_key;
-	uint32_t fe_prev; /* LRU links within the class list */
-	uint32_t fe_next;
 	uint8_t fe_used;
-	uint8_t fe_class;         /* enum flow_class */
-	uint8_t fe_init_is_lo;    /* the initiator is the key's lo endpoint */
-	uint8_t fe_state;         /* FE_* bits */
-	uint64_t fe_active_start; /* start of the current active-timeout interval */
+	uint8_t fe_class;      /* enum flow_class */
+	uint8_t fe_init_is_lo; /* the initiator is the key's lo endpoint */
+	uint8_t fe_state;      /* FE_* bits */
+	uint8_t fe_seen;       /* a packet came since it was placed on its list */
+	uint8_t fe_waiting;    /* off its list, in its class's wait heap */
+	uint8_t fe_tcp_ts;     /* fe_rec.fr_tcp_flags_ts, in the first line */
+	uint8_t fe_tcp_tc;     /* fe_rec.fr_tcp_flags_tc */
 	struct mm_flow_rec fe_rec;
+	uint32_t fe_prev; /* links within the class list; fe_next also in the free list */
+	uint32_t fe_next;
+	uint32_t fe_hash;   /* of the key: where the index holds it */
+	uint64_t fe_placed; /* packet time it was placed on its list */
 } __rte_cache_aligned;
 
+#define FE_LINE(field) (offsetof(struct flow_entry, field) / RTE_CACHE_LINE_SIZE)
+static_assert(FE_LINE(fe_tcp_tc) == 0 && FE_LINE(fe_rec.fr_bytes_tc) == 0,
+	"flags and counters share the first line");
+static_assert(FE_LINE(fe_rec.fr_src) == 1 && FE_LINE(fe_rec.fr_proto) == 1,
+	"the key is in the second line");
+static_assert(sizeof(struct flow_entry) == 3 * RTE_CACHE_LINE_SIZE, "an entry is 3 lines");
+
 struct flow_list {
-	uint32_t fl_head; /* least recently seen */
+	uint32_t fl_head; /* placed the longest ago */
 	uint32_t fl_tail;
 };
 
-struct frag_slot {
-	uint8_t fs_src[16];
-	uint8_t fs_dst[16];
-	uint64_t fs_ts;
-	uint32_t fs_id;
-	uint16_t fs_sport;
-	uint16_t fs_dport;
-	uint8_t fs_proto;
-	uint8_t fs_used;
-};
-
 struct flow_table {
-	struct rte_hash *ft_hash;
+	struct fti ft_index;
 	uint8_t *ft_entries; /* ft_stride bytes each: the entry, then plugins' state */
 	size_t ft_stride;
-	struct frag_slot *ft_frags;
-	struct flow_table_conf ft_conf;
+	uint32_t ft_free;  /* free entries, linked by fe_next */
+	uint32_t ft_fresh; /* entries from here on were never used */
 	struct flow_list ft_lists[FLOW_CLASS__COUNT];
+	struct ftw ft_wait;                     /* the wait heaps' nodes */
+	uint32_t ft_waiting[FLOW_CLASS__COUNT]; /* the wait heap of each class */
+	struct ftk_frags ft_frags;
+	struct flow_table_conf ft_conf;
 	struct flow_table_stats ft_stats;
 	uint64_t ft_now; /* latest packet time seen */
 	uint64_t ft_seq; /* flow id counter */
@@ -115,16 +123,6 @@ struct flow_table *
 flow_table_create(const char *name, const struct flow_table_conf *conf)
 {
 	struct flow_table *ft;
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		.entries = conf->fc_capacity,
-		.key_len = sizeof(struct flow_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = conf->fc_socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 
 	if (conf->fc_capacity < 8 || conf->fc_emit == NULL) {
 		rte_errno = EINVAL;
@@ -134,29 +132,32 @@ flow_table_create(const char *name, const struct flow_table_conf *conf)
 	if (ft == NULL)
 		goto fail_table;
 	ft->ft_conf = *conf;
-	snprintf(hname, sizeof(hname), "%s", name);
-	ft->ft_hash = rte_hash_create(&hp);
-	if (ft->ft_hash == NULL)
-		goto fail_hash;
+	if (fti_init(&ft->ft_index, name, conf->fc_capacity, conf->fc_socket) < 0)
+		goto fail_index;
 	ft->ft_stride = RTE_ALIGN_CEIL(
 		sizeof(struct flow_entry) + conf->fc_state_size, RTE_CACHE_LINE_SIZE);
 	ft->ft_entries = rte_zmalloc_socket(
 		name, ft->ft_stride * conf->fc_capacity, RTE_CACHE_LINE_SIZE, conf->fc_socket);
 	if (ft->ft_entries == NULL)
 		goto fail_entries;
-	ft->ft_frags = rte_zmalloc_socket(
-		name, sizeof(struct frag_slot) * FRAG_SLOTS, RTE_CACHE_LINE_SIZE, conf->fc_socket);
-	if (ft->ft_frags == NULL)
+	ft->ft_free = FT_NIL;
+	if (ftw_init(&ft->ft_wait, name, conf->fc_capacity, conf->fc_socket) < 0)
+		goto fail_wait;
+	if (ftk_frags_init(&ft->ft_frags, name, conf->fc_socket) < 0)
 		goto fail_frags;
-	for (int c = 0; c < FLOW_CLASS__COUNT; c++)
+	for (int c = 0; c < FLOW_CLASS__COUNT; c++) {
 		ft->ft_lists[c].fl_head = ft->ft_lists[c].fl_tail = FT_NIL;
+		ft->ft_waiting[c] = FTW_NIL;
+	}
 	return (ft);
 
 fail_frags:
+	ftw_fini(&ft->ft_wait);
+fail_wait:
 	rte_free(ft->ft_entries);
 fail_entries:
-	rte_hash_free(ft->ft_hash);
-fail_hash:
+	fti_fini(&ft->ft_index);
+fail_index:
 	rte_free(ft);
 fail_table:
 	rte_errno = ENOMEM;
@@ -168,9 +169,10 @@ flow_table_free(struct flow_table *ft)
 {
 	if (ft == NULL)
 		return;
-	rte_free(ft->ft_frags);
+	ftk_frags_fini(&ft->ft_frags);
+	ftw_fini(&ft->ft_wait);
 	rte_free(ft->ft_entries);
-	rte_hash_free(ft->ft_hash);
+	fti_fini(&ft->ft_index);
 	rte_free(ft);
 }
 
@@ -190,13 +192,16 @@ list_unlink(struct flow_table *ft, uint32_t idx)
 		l->fl_tail = e->fe_prev;
 }
 
+/* Places a flow at the tail of a class list, at packet time ts. */
 static inline void
-list_append(struct flow_table *ft, uint32_t idx, uint8_t cls)
+list_append(struct flow_table *ft, uint32_t idx, uint8_t cls, uint64_t ts)
 {
 	struct flow_entry *e = entry(ft, idx);
 	struct flow_list *l = &ft->ft_lists[cls];
 
 	e->fe_class = cls;
+	e->fe_placed = ts;
+	e->fe_seen = e->fe_rec.fr_last_ns > ts; /* packet times went back */
 	e->fe_next = FT_NIL;
 	e->fe_prev = l->fl_tail;
 	if (l->fl_tail != FT_NIL)
@@ -204,6 +209,31 @@ list_append(struct flow_table *ft, uint32_t idx, uint8_t cls)
 	else
 		l->fl_head = idx;
 	l->fl_tail = idx;
+}
+
+/* Takes a flow off its list to wait in its class's heap, in the order of its last packet. */
+static inline void
+wait_add(struct flow_table *ft, uint32_t idx)
+{
+	struct flow_entry *e = entry(ft, idx);
+
+	list_unlink(ft, idx);
+	e->fe_waiting = 1;
+	ftw_insert(&ft->ft_wait, &ft->ft_waiting[e->fe_class], idx, e->fe_rec.fr_last_ns);
+}
+
+/* Takes a flow off its list, or out of its wait heap. */
+static inline void
+flow_detach(struct flow_table *ft, uint32_t idx)
+{
+	struct flow_entry *e = entry(ft, idx);
+
+	if (e->fe_waiting) {
+		ftw_remove(&ft->ft_wait, &ft->ft_waiting[e->fe_class], idx);
+		e->fe_waiting = 0;
+	} else {
+		list_unlink(ft, idx);
+	}
 }
 
 static void
@@ -221,9 +251,11 @@ flow_end(struct flow_table *ft, uint32_t idx, enum mm_flow_end reason)
 	struct flow_entry *e = entry(ft, idx);
 
 	flow_emit(ft, e, reason);
-	list_unlink(ft, idx);
-	rte_hash_del_key(ft->ft_hash, &e->fe_key);
+	flow_detach(ft, idx);
+	fti_remove(&ft->ft_index, e->fe_hash, idx);
 	e->fe_used = 0;
+	e->fe_next = ft->ft_free;
+	ft->ft_free = idx;
 	ft->ft_stats.fs_active--;
 }
 
@@ -254,87 +286,26 @@ initial_class(uint8_t proto)
 	}
 }
 
-static inline void
-addr_load(uint8_t out[16], const uint8_t *a, uint8_t family)
-{
-	if (family == 4) {
-		memset(out, 0, 10);
-		out[10] = 0xff;
-		out[11] = 0xff;
-		memcpy(out + 12, a, 4);
-	} else {
-		memcpy(out, a, 16);
-	}
-}
-
-/* Returns the ports of a later fragment, learnt from its first fragment. */
-static bool
-frag_lookup(struct flow_table *ft, const struct dp_pkt *p, const uint8_t src[16],
-	const uint8_t dst[16], uint16_t *sport, uint16_t *dport)
-{
-	uint32_t h = rte_hash_crc(src, 16, p->p_ip_id ^ ((uint32_t)p->p_proto << 16));
-	struct frag_slot *s = &ft->ft_frags[rte_hash_crc(dst, 16, h) & (FRAG_SLOTS - 1)];
-
-	if (p->p_frag_off == 0) {
-		/* The first fragment: remember its ports for the ones that follow. */
-		if (p->p_layer < DP_LAYER_L4)
-			return (false);
-		memcpy(s->fs_src, src, 16);
-		memcpy(s->fs_dst, dst, 16);
-		s->fs_id = p->p_ip_id;
-		s->fs_proto = p->p_proto;
-		s->fs_sport = p->p_sport;
-		s->fs_dport = p->p_dport;
-		s->fs_ts = ft->ft_now;
-		s->fs_used = 1;
-		*sport = p->p_sport;
-		*dport = p->p_dport;
-		return (true);
-	}
-	if (s->fs_used && s->fs_id == p->p_ip_id && s->fs_proto == p->p_proto &&
-		ft->ft_now - s->fs_ts < FRAG_TTL_NS && memcmp(s->fs_src, src, 16) == 0 &&
-		memcmp(s->fs_dst, dst, 16) == 0) {
-		*sport = s->fs_sport;
-		*dport = s->fs_dport;
-		return (true);
-	}
-	ft->ft_stats.fs_frag_orphans++;
-	return (false);
-}
-
-/* Builds the canonical key; returns true when the packet's source is the lo endpoint. */
+/* Whether entry e holds key k: its record's endpoints, outer VLAN and protocol are k's. */
 static inline bool
-key_build(struct flow_table *ft, struct flow_key *k, const struct dp_pkt *p)
+entry_has_key(const struct flow_entry *e, const struct flow_key *k)
 {
-	uint8_t src[16], dst[16];
-	uint16_t sport = p->p_sport, dport = p->p_dport;
-	int c;
+	const struct mm_flow_rec *r = &e->fe_rec;
+	bool init_lo = e->fe_init_is_lo;
+	uint64_t w[4], x;
 
-	addr_load(src, p->p_src, p->p_family);
-	addr_load(dst, p->p_dst, p->p_family);
-	if (unlikely(p->p_fragment) && !frag_lookup(ft, p, src, dst, &sport, &dport))
-		sport = dport = 0;
-	c = memcmp(src, dst, 16);
-	k->k_vlan = p->p_vlan_n > 0 ? p->p_vlan[0] : 0;
-	k->k_proto = p->p_proto;
-	k->k_pad = 0;
-	if (c < 0 || (c == 0 && sport <= dport)) {
-		memcpy(k->k_lo, src, 16);
-		memcpy(k->k_hi, dst, 16);
-		k->k_lo_port = sport;
-		k->k_hi_port = dport;
-		return (true);
-	}
-	memcpy(k->k_lo, dst, 16);
-	memcpy(k->k_hi, src, 16);
-	k->k_lo_port = dport;
-	k->k_hi_port = sport;
-	return (false);
+	memcpy(&w[0], (init_lo ? &r->fr_src : &r->fr_dst)->a_bytes, 16);
+	memcpy(&w[2], (init_lo ? &r->fr_dst : &r->fr_src)->a_bytes, 16);
+	x = (w[0] ^ k->k_w[0]) | (w[1] ^ k->k_w[1]) | (w[2] ^ k->k_w[2]) | (w[3] ^ k->k_w[3]);
+	x |= k->k_w[4] ^ ftk_tail_word(init_lo ? r->fr_sport : r->fr_dport,
+				 init_lo ? r->fr_dport : r->fr_sport,
+				 r->fr_vlan_n > 0 ? r->fr_vlan[0] : 0, r->fr_proto);
+	return (x == 0);
 }
 
 static void
-flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, const struct dp_pkt *p,
-	bool src_is_lo, uint64_t ts, uint16_t port)
+flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, uint32_t hash,
+	const struct dp_pkt *p, bool src_is_lo, uint64_t ts, uint16_t port)
 {
 	struct flow_entry *e = entry(ft, idx);
 	struct mm_flow_rec *r = &e->fe_rec;
@@ -343,10 +314,9 @@ flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, const s
 			 (p->p_tcp_flags & (MM_TCP_SYN | MM_TCP_ACK)) == (MM_TCP_SYN | MM_TCP_ACK);
 
 	memset(e, 0, ft->ft_stride);
-	e->fe_key = *k;
+	e->fe_hash = hash;
 	e->fe_used = 1;
 	e->fe_init_is_lo = (uint8_t)(src_is_lo != from_resp);
-	e->fe_active_start = ts;
 	r->fr_id = ((uint64_t)ft->ft_conf.fc_lcore << 48) | (++ft->ft_seq & 0xffffffffffffULL);
 	r->fr_first_ns = ts;
 	r->fr_last_ns = ts;
@@ -363,7 +333,7 @@ flow_init(struct flow_table *ft, uint32_t idx, const struct flow_key *k, const s
 	r->fr_source = MM_FLOW_SRC_PACKETS;
 	r->fr_icmp_type = p->p_icmp_type;
 	r->fr_icmp_code = p->p_icmp_code;
-	list_append(ft, idx, initial_class(p->p_proto));
+	list_append(ft, idx, initial_class(p->p_proto), ts);
 	ft->ft_stats.fs_created++;
 	ft->ft_stats.fs_active++;
 	if (ft->ft_conf.fc_new != NULL)
@@ -381,21 +351,51 @@ flow_restart(struct flow_entry *e, uint64_t ts)
 	r->fr_pkts_ts = r->fr_pkts_tc = 0;
 	r->fr_bytes_ts = r->fr_bytes_tc = 0;
 	r->fr_tcp_flags_ts = r->fr_tcp_flags_tc = 0;
-	e->fe_active_start = ts;
+	e->fe_tcp_ts = e->fe_tcp_tc = 0;
 }
 
-/* Evicts the least recently seen flow of all classes. */
+/*
+ * The least recent flow of class c and its last packet time: the head of its
+ * list when not seen since it was placed there (see flow_table_expire()), or
+ * the root of its wait heap, whichever is older.  A head seen since is taken
+ * for the least recent of its list.
+ */
+static inline uint32_t
+class_oldest(const struct flow_table *ft, int c, uint64_t *last)
+{
+	uint32_t h = ft->ft_lists[c].fl_head, w = ft->ft_waiting[c];
+
+	if (w != FTW_NIL &&
+		(h == FT_NIL || ftw_key(&ft->ft_wait, w) < entry(ft, h)->fe_rec.fr_last_ns))
+		h = w;
+	if (h != FT_NIL)
+		*last = entry(ft, h)->fe_rec.fr_last_ns;
+	return (h);
+}
+
+/*
+ * Evicts the least recently seen flow of all classes.  List heads seen since
+ * they were placed go to wait first, so that the least recent of each class
+ * is its list head or its heap root; past FT_EVICT_SCAN of them in one
+ * eviction, a seen head is taken for the least recent of its list.
+ */
 static bool
 evict_one(struct flow_table *ft)
 {
 	uint32_t victim = FT_NIL;
 	uint64_t oldest = UINT64_MAX;
+	unsigned scan = 0;
 
 	for (int c = 0; c < FLOW_CLASS__COUNT; c++) {
-		uint32_t h = ft->ft_lists[c].fl_head;
+		uint32_t h;
+		uint64_t last;
 
-		if (h != FT_NIL && entry(ft, h)->fe_rec.fr_last_ns < oldest) {
-			oldest = entry(ft, h)->fe_rec.fr_last_ns;
+		while ((h = ft->ft_lists[c].fl_head) != FT_NIL && entry(ft, h)->fe_seen &&
+			scan++ < FT_EVICT_SCAN)
+			wait_add(ft, h);
+		h = class_oldest(ft, c, &last);
+		if (h != FT_NIL && last < oldest) {
+			oldest = last;
 			victim = h;
 		}
 	}
@@ -405,27 +405,47 @@ evict_one(struct flow_table *ft)
 	return (true);
 }
 
-/* Finds or creates the entry for a key whose bulk lookup missed or went stale. */
-static int32_t
-flow_find_or_add(struct flow_table *ft, const struct flow_key *k, hash_sig_t sig, bool *is_new)
+/* The entry holding key k, or FT_NIL. */
+static uint32_t
+flow_lookup(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
 {
-	int32_t pos = rte_hash_lookup_with_hash(ft->ft_hash, k, sig);
+	const struct fti_bucket *b = fti_home(&ft->ft_index, hash);
+	uint16_t sig = fti_sig(hash);
+
+	for (;;) {
+		for (uint32_t m = fti_match(b, sig); m != 0; m = fti_rest(m)) {
+			uint32_t idx = b->b_idx[fti_slot(m)];
+
+			if (entry_has_key(entry(ft, idx), k))
+				return (idx);
+		}
+		if (b->b_passed == 0)
+			return (FT_NIL);
+		b = fti_next(&ft->ft_index, b);
+	}
+}
+
+/* Finds or creates the entry for a key the burst's first look did not find. */
+static uint32_t
+flow_find_or_add(struct flow_table *ft, const struct flow_key *k, uint32_t hash, bool *is_new)
+{
+	uint32_t idx = flow_lookup(ft, k, hash);
 
 	*is_new = false;
-	if (pos >= 0)
-		return (pos);
-	pos = rte_hash_add_key_with_hash(ft->ft_hash, k, sig);
-	if (unlikely(pos == -ENOSPC)) {
-		if (!evict_one(ft))
-			return (-ENOSPC);
-		pos = rte_hash_add_key_with_hash(ft->ft_hash, k, sig);
+	if (idx != FT_NIL)
+		return (idx);
+	/* Full: the least recent flow makes room, as the index always has a slot. */
+	if (ft->ft_stats.fs_active >= ft->ft_conf.fc_capacity && !evict_one(ft))
+		return (FT_NIL);
+	if (ft->ft_free != FT_NIL) {
+		idx = ft->ft_free;
+		ft->ft_free = entry(ft, idx)->fe_next;
+	} else {
+		idx = ft->ft_fresh++;
 	}
-	if (pos < 0) {
-		ft->ft_stats.fs_add_failures++;
-		return (pos);
-	}
+	fti_insert(&ft->ft_index, hash, idx);
 	*is_new = true;
-	return (pos);
+	return (idx);
 }
 
 /* Accounts one packet; returns true when it was sent by the initiator. */
@@ -437,11 +457,13 @@ flow_account(struct flow_table *ft, uint32_t idx, const struct dp_pkt *p, bool s
 	struct mm_flow_rec *r = &e->fe_rec;
 	bool to_server = src_is_lo == (e->fe_init_is_lo != 0);
 	uint8_t cls = e->fe_class;
+	bool relink = e->fe_waiting;
 
-	if (ft->ft_conf.fc_active_ns != 0 && ts - e->fe_active_start >= ft->ft_conf.fc_active_ns &&
-		ts > e->fe_active_start) {
+	if (ft->ft_conf.fc_active_ns != 0 && ts - r->fr_first_ns >= ft->ft_conf.fc_active_ns &&
+		ts > r->fr_first_ns) {
 		flow_emit(ft, e, MM_FLOW_END_ACTIVE);
 		flow_restart(e, ts);
+		relink = true;
 	}
 	if (ts > r->fr_last_ns)
 		r->fr_last_ns = ts;
@@ -455,10 +477,11 @@ flow_account(struct flow_table *ft, uint32_t idx, const struct dp_pkt *p, bool s
 	if (p->p_proto == IPPROTO_TCP && p->p_layer == DP_LAYER_L4) {
 		uint8_t fl = p->p_tcp_flags;
 
-		if (to_server)
-			r->fr_tcp_flags_ts |= fl;
-		else
-			r->fr_tcp_flags_tc |= fl;
+		/* The record's third line is written only when the union grows. */
+		if (to_server && (e->fe_tcp_ts | fl) != e->fe_tcp_ts)
+			r->fr_tcp_flags_ts = e->fe_tcp_ts |= fl;
+		else if (!to_server && (e->fe_tcp_tc | fl) != e->fe_tcp_tc)
+			r->fr_tcp_flags_tc = e->fe_tcp_tc |= fl;
 		if (fl & MM_TCP_RST)
 			e->fe_state |= FE_RST;
 		if (fl & MM_TCP_FIN)
@@ -469,9 +492,17 @@ flow_account(struct flow_table *ft, uint32_t idx, const struct dp_pkt *p, bool s
 		else if (r->fr_pkts_tc > 0 && r->fr_pkts_ts > 0 && !(fl & MM_TCP_SYN))
 			cls = FLOW_CLASS_TCP_ESTABLISHED;
 	}
-	/* Move to the tail of its (possibly new) class: the most recently seen. */
-	list_unlink(ft, idx);
-	list_append(ft, idx, cls);
+	/*
+	 * To the tail of a list only when the class changes or the flow waited:
+	 * a flow seen again stays where it is, which spares the two random
+	 * cache misses of an unlink on every packet.
+	 */
+	if (relink || cls != e->fe_class) {
+		flow_detach(ft, idx);
+		list_append(ft, idx, cls, ts);
+	} else {
+		e->fe_seen = 1;
+	}
 	return (to_server);
 }
 
@@ -483,13 +514,17 @@ is_port_reuse(const struct flow_entry *e, const struct dp_pkt *p)
 		(p->p_tcp_flags & (MM_TCP_SYN | MM_TCP_ACK)) == MM_TCP_SYN);
 }
 
+/*
+ * Three passes over the burst, each loading what the next one reads: keys
+ * and hashes (prefetching index buckets), then the buckets (prefetching the
+ * two lines of the entry each signature points at), then the packets.
+ */
 uint16_t
 flow_table_update_burst(struct flow_table *ft, struct flow_pkt *pkts, uint16_t n)
 {
 	struct flow_key keys[FT_BURST_MAX];
-	const void *kp[FT_BURST_MAX];
-	hash_sig_t sigs[FT_BURST_MAX];
-	int32_t pos[FT_BURST_MAX];
+	uint32_t hash[FT_BURST_MAX];
+	uint32_t cand[FT_BURST_MAX];
 	bool lo[FT_BURST_MAX];
 	uint16_t done = 0;
 
@@ -498,74 +533,100 @@ flow_table_update_burst(struct flow_table *ft, struct flow_pkt *pkts, uint16_t n
 		return (done + flow_table_update_burst(ft, pkts + FT_BURST_MAX, n - FT_BURST_MAX));
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		lo[i] = key_build(ft, &keys[i], pkts[i].fp_pkt);
-		kp[i] = &keys[i];
-		sigs[i] = rte_hash_crc(&keys[i], sizeof(keys[i]), 0);
+		lo[i] = ftk_build(&ft->ft_frags, ft->ft_now, &keys[i], pkts[i].fp_pkt);
+		hash[i] = ftk_hash(&keys[i]);
+		rte_prefetch0(fti_home(&ft->ft_index, hash[i]));
 	}
-	rte_hash_lookup_with_hash_bulk(ft->ft_hash, kp, sigs, n, pos);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct fti_bucket *b = fti_home(&ft->ft_index, hash[i]);
+		uint32_t m = fti_match(b, fti_sig(hash[i]));
+
+		cand[i] = FT_NIL;
+		if (m != 0) {
+			cand[i] = b->b_idx[fti_slot(m)];
+			rte_prefetch0(entry(ft, cand[i]));
+		}
+	}
 	for (uint16_t i = 0; i < n; i++)
-		if (pos[i] >= 0)
-			rte_prefetch0(entry(ft, (uint32_t)pos[i]));
+		if (cand[i] != FT_NIL)
+			rte_prefetch0(&entry(ft, cand[i])->fe_rec.fr_proto);
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_pkt *p = pkts[i].fp_pkt;
 		uint64_t ts = pkts[i].fp_ts_ns;
-		int32_t idx = pos[i];
+		uint32_t idx = cand[i];
 		bool is_new = false;
 
 		if (ts > ft->ft_now)
 			ft->ft_now = ts;
 		/*
-		 * Bulk results can go stale within a burst: an earlier packet may
-		 * have created this key or evicted the entry it points at.
+		 * The first signature match may be another key's, or stale: an
+		 * earlier packet of the burst may have ended that flow, or added
+		 * this key.  A used entry with the same key is the flow.
 		 */
-		if (idx < 0 || !entry(ft, idx)->fe_used ||
-			memcmp(&entry(ft, idx)->fe_key, &keys[i], sizeof(keys[i])) != 0) {
-			idx = flow_find_or_add(ft, &keys[i], sigs[i], &is_new);
-			if (idx < 0) {
+		if (idx == FT_NIL || !entry(ft, idx)->fe_used ||
+			!entry_has_key(entry(ft, idx), &keys[i])) {
+			idx = flow_find_or_add(ft, &keys[i], hash[i], &is_new);
+			if (idx == FT_NIL) {
 				pkts[i].fp_rec = NULL;
 				pkts[i].fp_state = NULL;
 				continue;
 			}
 		}
 		if (is_new) {
-			flow_init(ft, (uint32_t)idx, &keys[i], p, lo[i], ts, pkts[i].fp_port);
+			flow_init(ft, idx, &keys[i], hash[i], p, lo[i], ts, pkts[i].fp_port);
 		} else if (unlikely(is_port_reuse(entry(ft, idx), p))) {
 			struct flow_entry *e = entry(ft, idx);
 
 			/* Same key, same slot: end the old connection, start the new one. */
 			flow_emit(ft, e, timeout_reason(e));
-			list_unlink(ft, (uint32_t)idx);
+			flow_detach(ft, idx);
 			ft->ft_stats.fs_active--;
-			flow_init(ft, (uint32_t)idx, &keys[i], p, lo[i], ts, pkts[i].fp_port);
+			flow_init(ft, idx, &keys[i], hash[i], p, lo[i], ts, pkts[i].fp_port);
 		}
-		pkts[i].fp_to_server =
-			flow_account(ft, (uint32_t)idx, p, lo[i], pkts[i].fp_wire_len, ts);
-		pkts[i].fp_rec = &entry(ft, (uint32_t)idx)->fe_rec;
-		pkts[i].fp_state = entry_state(entry(ft, (uint32_t)idx));
+		pkts[i].fp_to_server = flow_account(ft, idx, p, lo[i], pkts[i].fp_wire_len, ts);
+		pkts[i].fp_rec = &entry(ft, idx)->fe_rec;
+		pkts[i].fp_state = entry_state(entry(ft, idx));
 		done++;
 	}
 	return (done);
 }
 
+/*
+ * Lists are in the order flows were placed on them, at a packet of theirs,
+ * so the placing time of the head is a lower bound of the last packet of
+ * every flow in its list.  A head not seen since it was placed is the least
+ * recent of its list.  A head seen since, placed long enough ago for flows of
+ * its list to be due, goes to wait in its class's heap, ordered by last
+ * packet; then the least recent flow of the class is the head or the heap's
+ * root.  So each class ends its due flows least recent first, as an exact
+ * LRU list would, as long as packet times go forward.  Sending flows to wait
+ * has a budget of its own, sixteen times the other: past it, the rest is left
+ * for the next call.
+ */
 unsigned
 flow_table_expire(struct flow_table *ft, uint64_t now_ns, unsigned budget)
 {
-	unsigned ended = 0;
+	unsigned ended = 0, moved = 0;
 
 	for (int c = 0; c < FLOW_CLASS__COUNT && ended < budget; c++) {
 		uint64_t to = ft->ft_conf.fc_timeout_ns[c];
 
 		while (ended < budget) {
 			uint32_t h = ft->ft_lists[c].fl_head;
-			struct flow_entry *e;
+			uint64_t last;
 
-			if (h == FT_NIL)
+			if (h != FT_NIL && entry(ft, h)->fe_seen &&
+				entry(ft, h)->fe_placed + to <= now_ns) {
+				if (moved++ == 16 * budget)
+					return (ended);
+				wait_add(ft, h);
+				continue;
+			}
+			h = class_oldest(ft, c, &last);
+			if (h == FT_NIL || last + to > now_ns)
 				break;
-			e = entry(ft, h);
-			if (e->fe_rec.fr_last_ns + to > now_ns)
-				break;
-			flow_end(ft, h, timeout_reason(e));
+			flow_end(ft, h, timeout_reason(entry(ft, h)));
 			ended++;
 		}
 	}
@@ -578,10 +639,11 @@ flow_table_flush(struct flow_table *ft, enum mm_flow_end reason)
 	unsigned ended = 0;
 
 	for (int c = 0; c < FLOW_CLASS__COUNT; c++) {
-		while (ft->ft_lists[c].fl_head != FT_NIL) {
-			uint32_t h = ft->ft_lists[c].fl_head;
-			struct flow_entry *e = entry(ft, h);
-			enum mm_flow_end r = timeout_reason(e);
+		uint32_t h;
+		uint64_t last;
+
+		while ((h = class_oldest(ft, c, &last)) != FT_NIL) {
+			enum mm_flow_end r = timeout_reason(entry(ft, h));
 
 			/* A connection that closed keeps its close as the reason. */
 			flow_end(ft, h, r == MM_FLOW_END_IDLE ? reason : r);
@@ -595,6 +657,7 @@ void
 flow_table_stats(const struct flow_table *ft, struct flow_table_stats *st)
 {
 	*st = ft->ft_stats;
+	st->fs_frag_orphans = ft->ft_frags.kf_orphans;
 }
 
 uint64_t

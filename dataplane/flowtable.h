@@ -5,11 +5,11 @@
  * One table belongs to one worker lcore and is touched by that lcore alone,
  * so it takes no locks.  Keys are canonical and bidirectional: both
  * directions of a conversation find the same entry (the dispatcher sends both
- * directions to the same lcore).  Idle timeouts are kept with one LRU list per
- * timeout class, so expiry looks only at list heads; active timeouts are
- * checked when a packet arrives.  When the table is full the least recently
- * seen flow is evicted and counted.  Ended flows leave through a callback as
- * struct mm_flow_rec.
+ * directions to the same lcore).  Idle timeouts are kept per timeout class,
+ * least recent first, so expiry looks only at the oldest flows; active
+ * timeouts are checked when a packet arrives.  When the table is full the
+ * least recently seen flow is evicted and counted.  Ended flows leave through
+ * a callback as struct mm_flow_rec.
  */
 #ifndef DP_FLOWTABLE_H
 #define DP_FLOWTABLE_H
