@@ -232,15 +232,7 @@ MM_TEST(v9_template_refresh_new_layout)
 	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
 	/* Same id, new layout: destination first, 8-byte counters, no times. */
 	t_v9_header(&b, 101000, T_EXPORT + 1, 2, 7);
-	set = t_set_begin(&b, 0);
-	t_put16(&b, 256);
-	t_put16(&b, 5);
-	t_field(&b, 12, 4, 0);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 2, 8, 0);
-	t_field(&b, 1, 8, 0);
-	t_field(&b, 4, 1, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 0, 256, { 12, 4, 0 }, { 8, 4, 0 }, { 2, 8, 0 }, { 1, 8, 0 }, { 4, 1, 0 });
 	set = t_set_begin(&b, 256);
 	t_put32(&b, T_B(9));
 	t_put32(&b, T_A(9));
@@ -308,15 +300,7 @@ MM_TEST(v9_icmp)
 	size_t set;
 
 	t_v9_header(&b, 100000, T_EXPORT, 1, 7);
-	set = t_set_begin(&b, 0);
-	t_put16(&b, 260);
-	t_put16(&b, 5);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 12, 4, 0);
-	t_field(&b, 4, 1, 0);
-	t_field(&b, 32, 2, 0);
-	t_field(&b, 2, 4, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 0, 260, { 8, 4, 0 }, { 12, 4, 0 }, { 4, 1, 0 }, { 32, 2, 0 }, { 2, 4, 0 });
 	set = t_set_begin(&b, 260);
 	t_put32(&b, T_A(1));
 	t_put32(&b, T_B(1));

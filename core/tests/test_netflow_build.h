@@ -159,6 +159,31 @@ t_field(struct tbuf *b, uint16_t id, uint16_t len, uint32_t pen)
 		t_put32(b, pen);
 }
 
+/* One field of a template: the element id, its length, its enterprise number. */
+struct tfield {
+	uint16_t id;
+	uint16_t len;
+	uint32_t pen;
+};
+
+/* A template set (set_id 0 for v9, 2 for IPFIX) holding one template. */
+static inline void
+t_template(struct tbuf *b, uint16_t set_id, uint16_t tid, const struct tfield *f, size_t n)
+{
+	size_t set = t_set_begin(b, set_id);
+
+	t_put16(b, tid);
+	t_put16(b, (uint16_t)n);
+	for (size_t i = 0; i < n; i++)
+		t_field(b, f[i].id, f[i].len, f[i].pen);
+	t_set_end(b, set);
+}
+
+/* T_TEMPLATE(b, 2, 300, { 8, 4, 0 }, { 12, 4, 0 }): the fields as a list. */
+#define T_TEMPLATE(b, set_id, tid, ...)                                                            \
+	t_template((b), (set_id), (tid), (const struct tfield[]){ __VA_ARGS__ },                   \
+		sizeof((const struct tfield[]){ __VA_ARGS__ }) / sizeof(struct tfield))
+
 #define T_MAX_RECS 256
 
 struct tsink {

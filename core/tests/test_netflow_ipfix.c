@@ -33,20 +33,8 @@ MM_TEST(ipfix_ipv6)
 	mm_addr_parse("2001:db8::1", &src);
 	mm_addr_parse("2001:db8:1::2", &dst);
 	t_ipfix_header(&b, T_EXPORT, 0, 42);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 300);
-	t_put16(&b, 10);
-	t_field(&b, 27, 16, 0);
-	t_field(&b, 28, 16, 0);
-	t_field(&b, 7, 2, 0);
-	t_field(&b, 11, 2, 0);
-	t_field(&b, 4, 1, 0);
-	t_field(&b, 6, 2, 0);
-	t_field(&b, 2, 8, 0);
-	t_field(&b, 1, 8, 0);
-	t_field(&b, 152, 8, 0);
-	t_field(&b, 153, 8, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 300, { 27, 16, 0 }, { 28, 16, 0 }, { 7, 2, 0 }, { 11, 2, 0 }, { 4, 1, 0 },
+		{ 6, 2, 0 }, { 2, 8, 0 }, { 1, 8, 0 }, { 152, 8, 0 }, { 153, 8, 0 });
 	set = t_set_begin(&b, 300);
 	t_putn(&b, src.a_bytes, 16);
 	t_putn(&b, dst.a_bytes, 16);
@@ -227,23 +215,9 @@ ipfix_biflow(struct tbuf *b)
 	size_t set;
 
 	t_ipfix_header(b, T_EXPORT, 0, 1);
-	set = t_set_begin(b, 2);
-	t_put16(b, 302);
-	t_put16(b, 13);
-	t_field(b, 8, 4, 0);
-	t_field(b, 12, 4, 0);
-	t_field(b, 7, 2, 0);
-	t_field(b, 11, 2, 0);
-	t_field(b, 4, 1, 0);
-	t_field(b, 2, 4, 0);
-	t_field(b, 1, 4, 0);
-	t_field(b, 6, 1, 0);
-	t_field(b, 2, 4, 29305);
-	t_field(b, 1, 4, 29305);
-	t_field(b, 6, 1, 29305);
-	t_field(b, 152, 8, 0);
-	t_field(b, 153, 8, 0);
-	t_set_end(b, set);
+	T_TEMPLATE(b, 2, 302, { 8, 4, 0 }, { 12, 4, 0 }, { 7, 2, 0 }, { 11, 2, 0 }, { 4, 1, 0 },
+		{ 2, 4, 0 }, { 1, 4, 0 }, { 6, 1, 0 }, { 2, 4, 29305 }, { 1, 4, 29305 },
+		{ 6, 1, 29305 }, { 152, 8, 0 }, { 153, 8, 0 });
 	set = t_set_begin(b, 302);
 	/* Answered; unanswered; and only the reverse direction (turned around). */
 	for (int i = 0; i < 3; i++) {
@@ -366,13 +340,7 @@ MM_TEST(ipfix_sysuptime)
 	size_t set;
 
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 310);
-	t_put16(&b, 3);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 22, 4, 0);
-	t_field(&b, 21, 4, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 310, { 8, 4, 0 }, { 22, 4, 0 }, { 21, 4, 0 });
 	set = t_set_begin(&b, 310);
 	t_put32(&b, T_A(1));
 	t_put32(&b, 3500000);
@@ -432,13 +400,8 @@ MM_TEST(ipfix_time_formats)
 		uint16_t tid = (uint16_t)(500 + i);
 
 		t_ipfix_header(&b, T_EXPORT, 0, 1);
-		set = t_set_begin(&b, 2);
-		t_put16(&b, tid);
-		t_put16(&b, 3);
-		t_field(&b, 8, 4, 0);
-		t_field(&b, fmt[i].start, fmt[i].len, 0);
-		t_field(&b, fmt[i].end, fmt[i].end == 161 ? 4 : fmt[i].len, 0);
-		t_set_end(&b, set);
+		T_TEMPLATE(&b, 2, tid, { 8, 4, 0 }, { fmt[i].start, fmt[i].len, 0 },
+			{ fmt[i].end, fmt[i].end == 161 ? 4 : fmt[i].len, 0 });
 		set = t_set_begin(&b, tid);
 		t_put32(&b, T_A(1));
 		switch (fmt[i].start) {
@@ -523,14 +486,7 @@ MM_TEST(end_reasons)
 	int n = (int)(sizeof(cases) / sizeof(cases[0]));
 
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 320);
-	t_put16(&b, 4);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 4, 1, 0);
-	t_field(&b, 6, 1, 0);
-	t_field(&b, 136, 1, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 320, { 8, 4, 0 }, { 4, 1, 0 }, { 6, 1, 0 }, { 136, 1, 0 });
 	set = t_set_begin(&b, 320);
 	for (int i = 0; i < n; i++) {
 		t_put32(&b, T_A(1));
@@ -555,13 +511,7 @@ MM_TEST(vlans)
 	size_t set;
 
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 330);
-	t_put16(&b, 3);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 58, 2, 0);
-	t_field(&b, 245, 2, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 330, { 8, 4, 0 }, { 58, 2, 0 }, { 245, 2, 0 });
 	set = t_set_begin(&b, 330);
 	t_put32(&b, T_A(1));
 	t_put16(&b, 100);
@@ -603,15 +553,7 @@ MM_TEST(out_of_range)
 	int n = (int)(sizeof(cases) / sizeof(cases[0])), ok = 0;
 
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 340);
-	t_put16(&b, 5);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 152, 8, 0);
-	t_field(&b, 153, 8, 0);
-	t_field(&b, 2, 4, 0);
-	t_field(&b, 1, 4, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 340, { 8, 4, 0 }, { 152, 8, 0 }, { 153, 8, 0 }, { 2, 4, 0 }, { 1, 4, 0 });
 	set = t_set_begin(&b, 340);
 	for (int i = 0; i < n; i++) {
 		t_put32(&b, T_A(1));

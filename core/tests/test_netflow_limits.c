@@ -131,12 +131,7 @@ MM_TEST(set_length_past_end)
 	size_t set;
 
 	t_v9_header(&b, 100000, T_EXPORT, 1, 1);
-	set = t_set_begin(&b, 0);
-	t_put16(&b, 256);
-	t_put16(&b, 2);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 2, 4, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 0, 256, { 8, 4, 0 }, { 2, 4, 0 });
 	set = t_set_begin(&b, 256);
 	t_put32(&b, T_A(1));
 	t_put32(&b, 1);
@@ -162,12 +157,7 @@ MM_TEST(record_cut_short)
 	size_t set;
 
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 300);
-	t_put16(&b, 2);
-	t_field(&b, 8, 4, 0);
-	t_field(&b, 82, T_VARLEN, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 300, { 8, 4, 0 }, { 82, T_VARLEN, 0 });
 	set = t_set_begin(&b, 300);
 	t_put32(&b, T_A(1));
 	t_put8(&b, 2);
@@ -192,11 +182,7 @@ MM_TEST(template_zero_length_field)
 
 	/* Records of this template could take no bytes: refused. */
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 300);
-	t_put16(&b, 1);
-	t_field(&b, 210, 0, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 300, { 210, 0, 0 });
 	small_data(&b, 300, T_A(1));
 	t_ipfix_end(&b);
 	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
@@ -334,11 +320,7 @@ MM_TEST(exporter_isolation)
 	MM_ASSERT_EQ(decode(nf, &a, &b, &s), 1);
 	/* B: the same id with another layout, a withdrawal of all, and garbage. */
 	t_ipfix_header(&b, T_EXPORT, 0, 5);
-	set = t_set_begin(&b, 2);
-	t_put16(&b, 300);
-	t_put16(&b, 1);
-	t_field(&b, 12, 4, 0);
-	t_set_end(&b, set);
+	T_TEMPLATE(&b, 2, 300, { 12, 4, 0 });
 	set = t_set_begin(&b, 2);
 	t_put16(&b, 2);
 	t_put16(&b, 0);
