@@ -28,7 +28,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,43 +35,16 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mamori_test as mt  # noqa: E402
+import procs  # noqa: E402
+from procs import start, stop, wait_for  # noqa: E402
 
 CONSOLE = os.environ.get("MAMORI_CONSOLE") or os.path.join(mt.BUILD, "ui-tui", "mamori-console")
-STORE = os.path.join(mt.BUILD, "store", "mamori-store")
-CLIENT = os.path.join(mt.BUILD, "store", "store_client")
+STORE = procs.STORE
+CLIENT = procs.CLIENT
 CTL = os.path.join(mt.BUILD, "tools", "mamorictl", "mamorictl")
 SYNTH = os.path.join(mt.BUILD, "tools", "synth", "mamori-synth")
 UTF8 = "LANG=C.UTF-8 LC_ALL=C.UTF-8"
 COLOUR = r"\x1b\[[0-9;]*(?:3[0-7]|4[0-7]|[34]8;5;\d+)m"  # SGR foreground or background
-PROCS = []
-
-
-def wait_for(pred, timeout, step=0.2):
-    end = time.time() + timeout
-    while True:
-        v = pred()
-        if v or time.time() >= end:
-            return v
-        time.sleep(step)
-
-
-def start(cmd, log):
-    f = open(log, "ab")
-    p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
-    f.close()
-    PROCS.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM, timeout=30):
-    if p is None or p.poll() is not None:
-        return p.returncode if p is not None else None
-    p.send_signal(sig)
-    try:
-        return p.wait(timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        return p.wait()
 
 
 class Tmux:
@@ -142,27 +114,12 @@ def ctl(*args):
     return mt.run([CTL] + list(args), timeout=60)
 
 
-class Store:
-    def __init__(self, work):
-        self.work = work
-        self.db = os.path.join(work, "store.db")
-        self.run_dir = os.path.join(work, "run")
-        self.query = "ipc://%s/query.ipc" % self.run_dir
-        self.live = "ipc://%s/live.ipc" % self.run_dir
-        self.ingest = "ipc://%s/ingest.ipc" % self.run_dir
-        self.proc = None
-
-    def start(self):
-        self.proc = start([STORE, "--db", self.db, "--rundir", self.run_dir,
-                           "--retention-days", "0"], os.path.join(self.work, "store.log"))
-        return wait_for(lambda: self.proc.poll() is None and self.count() is not None, 20)
+class Store(procs.Store):
+    """The store, its events counted through mamorictl as an operator would."""
 
     def count(self, *filters):
-        rc, out, _ = ctl("events", "--count", "--store", self.query, *filters)
+        rc, out, _ = ctl("events", "--count", "--store", self.query_url, *filters)
         return int(out.strip()) if rc == 0 and out.strip().isdigit() else None
-
-    def stop(self):
-        return stop(self.proc)
 
 
 def offline_run(work, store, pcap, tag):
@@ -401,7 +358,7 @@ def test_control(t, tm, name, live):
 def test_read_only(t, tm, work, store, live):
     name = "ro"
     status = os.path.join(work, "ro.status")
-    tm.start(name, [CONSOLE, "--read-only", "--control", live.control, "--store", store.query,
+    tm.start(name, [CONSOLE, "--read-only", "--control", live.control, "--store", store.query_url,
                     "--live", store.live], env="LANG=C LC_ALL=C NO_COLOR=1", status=status)
     s = tm.wait(name, lambda s: "mamorid: ok" in s and "READ-ONLY" in s, 15)
     check(t, "READ-ONLY" in lines(s)[23] and "control keys disabled" in s,
@@ -425,7 +382,7 @@ def test_read_only(t, tm, work, store, live):
 
 def test_store_restart(t, tm, name, store, work, pcap):
     tm.keys(name, "1")
-    stop(store.proc)
+    store.stop()
     s = tm.wait(name, lambda s: "store: disconnected" in s, 10)
     check(t, "store: disconnected" in lines(s)[0] and
              re.search(r"STORE\s+disconnected", s) is not None,
@@ -490,7 +447,7 @@ def main():
         pcap, second = capture(work)
         if not check(t, pcap is not None, "a capture: %s" % pcap):
             return t.finish()
-        if not check(t, store.start(), "mamori-store starts (%s)" % store.query):
+        if not check(t, store.start(), "mamori-store starts (%s)" % store.query_url):
             return t.finish()
         rc, committed, out = offline_run(work, store, pcap, "first")
         if not check(t, rc == 0 and committed, "mamorid --pcap %s: %s events committed" %
@@ -500,7 +457,7 @@ def main():
             return t.finish()
         name = "main"
         status = os.path.join(work, "main.status")
-        argv = [CONSOLE, "--control", live.control, "--store", store.query, "--live",
+        argv = [CONSOLE, "--control", live.control, "--store", store.query_url, "--live",
                 store.live]
         if not check(t, tm.start(name, argv, env=UTF8, status=status),
                         "console started in tmux at 80x24"):
@@ -520,7 +477,7 @@ def main():
         check_reports(t, work)
     finally:
         tm.kill()
-        for p in PROCS:
+        for p in procs.PROCS:
             stop(p)
     return t.finish()
 

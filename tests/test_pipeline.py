@@ -54,7 +54,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -63,9 +62,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mamori_test as mt  # noqa: E402
+import procs  # noqa: E402
+from procs import Store, kill9, start, wait_for  # noqa: E402
 
-STORE = os.path.join(mt.BUILD, "store", "mamori-store")
-CLIENT = os.path.join(mt.BUILD, "store", "store_client")
 CTL = os.path.join(mt.BUILD, "tools", "mamorictl", "mamorictl")
 CAPTURE = "iot/hidenseek-iot-bot.pcap"  # 2000 packets over 642 s: flows all along
 PPS = int(os.environ.get("MAMORI_PIPELINE_PPS", "200"))
@@ -79,7 +78,6 @@ NS = "mamori-pipe-%d" % os.getpid()
 VH = "mmph%d" % (os.getpid() % 100000)  # host end, mamorid's (at most 15 bytes)
 VN = "mmpn%d" % (os.getpid() % 100000)  # namespace end, tcpreplay's
 
-PROCS = []  # every process started here, for the cleanup
 NET_MADE = []
 
 
@@ -101,38 +99,8 @@ def seq_ranges(seqs):
     return ", ".join(out) if out else "none"
 
 
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while True:
-        v = pred()
-        if v or time.time() >= deadline:
-            return v
-        time.sleep(step)
-
-
-def start(cmd, log, **kw):
-    f = open(log, "ab")
-    p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, **kw)
-    f.close()
-    PROCS.append(p)
-    return p
-
-
-def kill9(p):
-    if p is not None and p.poll() is None:
-        p.kill()
-    if p is not None:
-        p.wait()
-
-
 def cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+    procs.kill_all()
     if NET_MADE:
         subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
         subprocess.run(["ip", "link", "del", VH], stderr=subprocess.DEVNULL)
@@ -146,95 +114,6 @@ def on_signal(signum, frame):
     raise Interrupted("signal %d" % signum)
 
 
-class Store:
-    """One mamori-store process on a database and run directory of its own."""
-
-    def __init__(self, work, name):
-        self.dir = os.path.join(work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.db = os.path.join(self.dir, "store.db")
-        self.run = os.path.join(self.dir, "run")
-        self.ingest = "ipc://%s/ingest.ipc" % self.run
-        self.query_url = "ipc://%s/query.ipc" % self.run
-        self.log = os.path.join(self.dir, "store.log")
-        self.proc = None
-
-    def start(self):
-        self.proc = start([STORE, "--db", self.db, "--rundir", self.run,
-                           "--retention-days", "0", "-l", "info"], self.log)
-
-        def ready():
-            if self.proc.poll() is not None:
-                return True
-            a = self.query({"op": "stats"}, timeout=5) \
-                if os.path.exists(os.path.join(self.run, "query.ipc")) else None
-            return a is not None and a.get("ok")
-        wait_for(ready, 15, 0.05)
-        return self.proc.poll() is None
-
-    def kill9(self):
-        kill9(self.proc)
-        self.proc = None
-
-    def stop(self):
-        if self.proc is None:
-            return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.proc = None
-        return rc
-
-    def query(self, req, timeout=30):
-        try:
-            p = subprocess.run([CLIENT, "query", self.query_url, json.dumps(req)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        try:
-            return json.loads(p.stdout.decode())
-        except ValueError:
-            return None
-
-    def count(self, **filters):
-        a = self.query(dict(op="count", **filters), timeout=10)
-        return a.get("count") if a and a.get("ok") else None
-
-    def events(self, **filters):
-        """Every event matching the filters through the query API, page by page."""
-        out, after = [], None
-        while True:
-            req = dict(op="query", limit=10000, **filters)
-            if after is not None:
-                req["after"] = after
-            a = self.query(req)
-            if not a or not a.get("ok"):
-                return None, "query failed: %r" % (a,)
-            out += a.get("events", [])
-            after = a.get("next")
-            if after is None:
-                return out, None
-
-    def stats(self):
-        a = self.query({"op": "stats"}) or {}
-        return a.get("ingest", {})
-
-
-def db_rows(path, producer=None):
-    """[(producer, seq, raw)] as SQLite has them (WAL readers beside the writer are fine)."""
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        if producer is None:
-            return con.execute("SELECT producer, seq, raw FROM events").fetchall()
-        return con.execute("SELECT producer, seq, raw FROM events WHERE producer = ?",
-                           (producer,)).fetchall()
-    finally:
-        con.close()
-
-
 def db_snapshot(store, dest):
     """Rows of a killed store, read from a copy of its files (the store's own are left
     for its restart to recover)."""
@@ -243,7 +122,7 @@ def db_snapshot(store, dest):
     for suffix in ("", "-wal"):
         if os.path.exists(store.db + suffix):
             shutil.copyfile(store.db + suffix, copy + suffix)
-    return db_rows(copy)
+    return procs.rows(copy)
 
 
 def read_spool(path):
@@ -528,7 +407,7 @@ def scenario_store_killed(t, work, pcap):
 
     m.check_exit_line(t, "store killed")
 
-    rows = db_rows(st.db, m.producer)
+    rows = procs.rows(st.db, m.producer)
     expected = {i + 1: line for i, line in enumerate(eve)}
     stored = compare_stored(t, "store killed", rows, expected, eve, partial)
     extra = sorted(stored - set(expected))
@@ -604,7 +483,7 @@ def scenario_mamorid_killed(t, work, pcap, st, tag, store_down, restart_first=Fa
         acked = [r for r in db_snapshot(st, os.path.join(work, tag + "-store-at-kill"))
                  if r[0] == m.producer]
     else:
-        acked = db_rows(st.db, m.producer)
+        acked = procs.rows(st.db, m.producer)
     spooled, remark = read_spool(m.spool)
     mine = [e for e in spooled if e[0] == m.producer]
     t.check(len(mine) == len(spooled), "%s: the spool holds events of the killed run only "
@@ -657,7 +536,7 @@ def scenario_mamorid_killed(t, work, pcap, st, tag, store_down, restart_first=Fa
         if own:
             # The new run stopped cleanly: its --eve file is complete.
             eve2, partial2 = read_eve(m2.eve)
-            rows2 = db_rows(st.db, m2.producer)
+            rows2 = procs.rows(st.db, m2.producer)
             exp2 = {i + 1: line for i, line in enumerate(eve2)}
             stored2 = compare_stored(t, what + ", the new run", rows2, exp2, eve2, partial2)
             t.check(stored2 == set(exp2), "%s, the new run: the store holds its %d events and "
@@ -666,7 +545,7 @@ def scenario_mamorid_killed(t, work, pcap, st, tag, store_down, restart_first=Fa
         t.check(not spool_left, "%s: the spool is empty afterwards (%s)" % (what, remark))
 
     eve, partial = read_eve(m.eve)
-    rows = db_rows(st.db, m.producer)
+    rows = procs.rows(st.db, m.producer)
     stored = compare_stored(t, what, rows, expected, eve, partial)
     extra = sorted(stored - set(expected))
     t.check(not extra, "%s: nothing stored beyond the acknowledged and spooled events"
@@ -713,7 +592,7 @@ def main():
                       stderr=subprocess.DEVNULL).returncode != 0:
         mt.skip("'ip netns' is unavailable: skipping")
     mt.need_mamorid()
-    for b in (STORE, CLIENT, CTL):
+    for b in (procs.STORE, procs.CLIENT, CTL):
         if not os.access(b, os.X_OK):
             mt.skip("%s not found: build first; skipping" % b)
 
@@ -731,7 +610,7 @@ def main():
             scenario_mamorid_killed(t, work, pcap, st, "run2b", store_down=True)
             scenario_mamorid_killed(t, work, pcap, st, "run2c", store_down=True,
                                     restart_first=True)
-            rows = db_rows(st.db)
+            rows = procs.rows(st.db)
             keys = [(r[0], r[1]) for r in rows]
             t.check(len(keys) == len(set(keys)), "store 2: (producer, seq) unique over all "
                     "%d rows" % len(keys))

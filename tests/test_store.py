@@ -39,82 +39,19 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mamori_test as mt  # noqa: E402
+import procs  # noqa: E402
 
-STORE = os.path.join(mt.BUILD, "store", "mamori-store")
-CLIENT = os.path.join(mt.BUILD, "store", "store_client")
+STORE = procs.STORE
+CLIENT = procs.CLIENT
 T0 = 1750000000 * 10**9  # 2025-06-15T15:06:40Z: events of the tests start here
 MS = 10**6
 EBADMSG = 74
 
 
-class Store:
-    """One mamori-store process on a directory of its own."""
-
-    def __init__(self, work, name, extra=()):
-        self.dir = os.path.join(work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.db = os.path.join(self.dir, "store.db")
-        self.run = os.path.join(self.dir, "run")
-        self.ingest = "ipc://%s/ingest.ipc" % self.run
-        self.query_url = "ipc://%s/query.ipc" % self.run
-        self.live = "ipc://%s/live.ipc" % self.run
-        self.log = os.path.join(self.dir, "store.log")
-        self.extra = list(extra)
-        self.proc = None
-
-    def start(self):
-        cmd = [STORE, "--db", self.db, "--rundir", self.run, "--retention-days", "0",
-               "-l", "info"] + self.extra
-        self.logf = open(self.log, "a")
-        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            if os.path.exists(os.path.join(self.run, "query.ipc")):
-                a = self.query({"op": "stats"}, timeout=5)
-                if a is not None and a.get("ok"):
-                    return True
-            time.sleep(0.05)
-        return False
-
-    def query(self, req, timeout=30):
-        try:
-            p = subprocess.run([CLIENT, "query", self.query_url, json.dumps(req)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        try:
-            return json.loads(p.stdout.decode())
-        except ValueError:
-            return None
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc is None:
-            return None
-        self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.proc = None
-        self.logf.close()
-        return rc
-
-    def log_text(self):
-        with open(self.log) as f:
-            return f.read()
-
+class Store(procs.Store):
     def seqs(self, producer):
-        """(producer, seq) rows as SQLite has them, read directly (WAL readers are fine)."""
-        con = sqlite3.connect(self.db, timeout=10)
-        try:
-            rows = con.execute("SELECT seq FROM events WHERE producer = ?",
-                               (producer,)).fetchall()
-        finally:
-            con.close()
-        return [r[0] for r in rows]
+        """The seqs SQLite has of producer."""
+        return [r[1] for r in self.rows(producer)]
 
 
 def send(url, producer, first, count, batch, extra=(), timeout=120):
@@ -237,10 +174,7 @@ def test_kill9(t, st):
         if not line:
             break
         lines.append(line)
-    st.proc.kill()  # kill -9 in the middle of the stream
-    st.proc.wait()
-    st.proc = None
-    st.logf.close()
+    st.kill9()  # kill -9 in the middle of the stream
     client.kill()
     rest, _ = client.communicate()
     acks = parse_acks("".join(lines) + rest.decode("utf-8", "replace"))
@@ -269,10 +203,7 @@ def test_kill9(t, st):
         if not line:
             break
         lines.append(line)
-    st.proc.kill()
-    st.proc.wait()
-    st.proc = None
-    st.logf.close()
+    st.kill9()
     time.sleep(0.3)
     restarted = st.start()
     out, _ = client.communicate(timeout=120)
