@@ -53,15 +53,7 @@ flowlog_flow_end(void *global, void *lcore_state, unsigned lcore, const struct m
 		fl->fl_host->h_counter_add(fl->fl_ctx, lcore, fl->fl_skipped, 1);
 		return;
 	}
-	memset(&ev, 0, offsetof(struct mm_event, ev_data));
-	ev.ev_ts_ns = r->fr_last_ns;
-	ev.ev_flow_id = r->fr_id;
-	ev.ev_src = r->fr_src;
-	ev.ev_dst = r->fr_dst;
-	ev.ev_sport = r->fr_sport;
-	ev.ev_dport = r->fr_dport;
-	ev.ev_proto = r->fr_proto;
-	ev.ev_vlan = r->fr_vlan_n > 0 ? r->fr_vlan[0] : 0;
+	mm_event_from_flow(&ev, r);
 	ev.ev_len = sizeof(*r);
 	memcpy(ev.ev_data, r, sizeof(*r));
 	if (fl->fl_host->h_emit(fl->fl_ctx, lcore, &ev) == 0)

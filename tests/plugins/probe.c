@@ -150,14 +150,7 @@ probe_flow_end(void *global, void *lcore_state, unsigned lcore, const struct mm_
 	(void)lcore_state;
 	if (r->fr_bytes_ts + r->fr_bytes_tc < pr->pr_min_bytes)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.ev_ts_ns = r->fr_last_ns;
-	ev.ev_flow_id = r->fr_id;
-	ev.ev_src = r->fr_src;
-	ev.ev_dst = r->fr_dst;
-	ev.ev_sport = r->fr_sport;
-	ev.ev_dport = r->fr_dport;
-	ev.ev_proto = r->fr_proto;
+	mm_event_from_flow(&ev, r);
 	ev.ev_len = sizeof(pe);
 	memcpy(ev.ev_data, &pe, sizeof(pe));
 	pr->pr_host->h_emit(pr->pr_ctx, lcore, &ev);

@@ -9,8 +9,11 @@
 #ifndef MAMORI_EVENT_H
 #define MAMORI_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "flow.h"
 #include "netaddr.h"
 
 #define MM_EVENT_DATA_MAX 448
@@ -31,5 +34,24 @@ struct mm_event {
 };
 
 _Static_assert(sizeof(struct mm_event) == 512, "struct mm_event is one 512-byte ring slot");
+
+/*
+ * Starts an event about the flow r: the envelope from the record (the time of
+ * its last packet, its id, its 5-tuple, its outer VLAN), everything else zero.
+ * The type and the payload (ev_data, ev_len) are the caller's to fill.
+ */
+static inline void
+mm_event_from_flow(struct mm_event *ev, const struct mm_flow_rec *r)
+{
+	memset(ev, 0, offsetof(struct mm_event, ev_data));
+	ev->ev_ts_ns = r->fr_last_ns;
+	ev->ev_flow_id = r->fr_id;
+	ev->ev_src = r->fr_src;
+	ev->ev_dst = r->fr_dst;
+	ev->ev_sport = r->fr_sport;
+	ev->ev_dport = r->fr_dport;
+	ev->ev_proto = r->fr_proto;
+	ev->ev_vlan = r->fr_vlan_n > 0 ? r->fr_vlan[0] : 0;
+}
 
 #endif /* MAMORI_EVENT_H */
