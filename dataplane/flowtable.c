@@ -60,8 +60,9 @@ struct flow_entry {
 	struct mm_flow_rec fe_rec;
 	uint32_t fe_prev; /* links within the class list; fe_next also in the free list */
 	uint32_t fe_next;
-	uint32_t fe_hash;   /* of the key: where the index holds it */
-	uint64_t fe_placed; /* packet time it was placed on its list */
+	uint32_t fe_hash;              /* of the key: where the index holds it */
+	uint64_t fe_placed;            /* packet time it was placed on its list */
+	uint8_t fe_aux[FLOW_AUX_SIZE]; /* the worker's (flow_aux()) */
 } __rte_cache_aligned;
 
 #define FE_LINE(field) (offsetof(struct flow_entry, field) / RTE_CACHE_LINE_SIZE)
@@ -102,6 +103,12 @@ static inline void *
 entry_state(struct flow_entry *e)
 {
 	return (e + 1);
+}
+
+void *
+flow_aux(void *state)
+{
+	return (((struct flow_entry *)state - 1)->fe_aux);
 }
 
 static const char *const flow_class_names[FLOW_CLASS__COUNT] = {

@@ -35,6 +35,12 @@ enum flow_class {
 const char *flow_class_name(enum flow_class c);
 
 /*
+ * Bytes of every entry kept for the table's owner (the worker's stream
+ * state): zeroed when the flow starts, kept across active-timeout reports.
+ */
+#define FLOW_AUX_SIZE 24
+
+/*
  * Callbacks from the table, on its lcore.  state is the flow's block of
  * fc_state_size bytes (zeroed when the flow starts, kept across active-timeout
  * reports, gone after an end).
@@ -79,6 +85,9 @@ struct flow_pkt {
 	void *fp_state;                   /* its per-flow state */
 	bool fp_to_server;                /* sent by the flow's initiator */
 };
+
+/* The FLOW_AUX_SIZE bytes of the flow whose state block is state (fp_state, callbacks). */
+void *flow_aux(void *state);
 
 /* Accounts a burst of packets; returns the number accounted to a flow. */
 uint16_t flow_table_update_burst(struct flow_table *ft, struct flow_pkt *pkts, uint16_t n);

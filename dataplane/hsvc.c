@@ -570,6 +570,12 @@ hsvc_stream_open(const struct hsvc_gen *g, unsigned lcore, uint8_t proto, bool t
 	return (0);
 }
 
+const struct hsvc_gen *
+hsvc_stream_gen(const struct hsvc_stream *s)
+{
+	return (s->st_hs != NULL ? s->st_db->db_gen : NULL);
+}
+
 int
 hsvc_stream_scan(struct hsvc_stream *s, unsigned lcore, const void *data, uint32_t len,
 	hsvc_match_fn cb, void *ctx)

@@ -180,6 +180,9 @@ int hsvc_scan_block(const struct hsvc_gen *g, unsigned lcore, uint8_t proto, boo
 int hsvc_stream_open(const struct hsvc_gen *g, unsigned lcore, uint8_t proto, bool to_server,
 	uint16_t server_port, struct hsvc_stream *s);
 
+/* The generation a stream was opened in (NULL for an inert stream). */
+const struct hsvc_gen *hsvc_stream_gen(const struct hsvc_stream *s);
+
 /* Scans the next bytes of the stream; returns matches reported or a negative hs_error_t. */
 int hsvc_stream_scan(struct hsvc_stream *s, unsigned lcore, const void *data, uint32_t len,
 	hsvc_match_fn cb, void *ctx);

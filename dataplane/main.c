@@ -315,6 +315,7 @@ struct app {
 	struct mm_cfg *a_cfg;
 	struct dp_control *a_ctl;
 	uint64_t a_gen_seq;
+	struct dp_gen *a_retired; /* replaced generations whose streams are still open */
 	double a_t_start;
 	volatile bool a_stop;     /* asked to stop over the control socket */
 	struct mm_key *a_key;     /* the appliance's Ed25519 key */
@@ -362,6 +363,7 @@ load_plugins(struct app *a)
 	}
 	env.e_now_ns = env_now_ns;
 	env.e_is_home = env_is_home;
+	env.e_stream_depth = a->a_s.s_stream.sc_depth;
 	env.e_arg = a;
 	/* A refused plugin is reported; the appliance runs on with the others. */
 	if ((rv = plg_load(&a->a_plugins, &env, true, err, sizeof(err))) < 0) {
@@ -687,6 +689,40 @@ gen_free(struct dp_gen *g)
 }
 
 /*
+ * A replaced generation goes once no stream opened in it is still open:
+ * streams end at their depth, FIN or RST, their flow's end, or their next
+ * segment (which sees the new generation), so the list drains by itself.
+ */
+static void
+gen_retire(struct app *a, struct dp_gen *g)
+{
+	if (g != NULL && g->g_patterns != NULL && hsvc_gen_streams_open(g->g_patterns) > 0) {
+		g->g_next = a->a_retired;
+		a->a_retired = g;
+	} else {
+		gen_free(g);
+	}
+}
+
+/* Frees the retired generations without open streams (all of them with all). */
+static void
+gen_reap(struct app *a, bool all)
+{
+	struct dp_gen **pp = &a->a_retired;
+
+	while (*pp != NULL) {
+		struct dp_gen *g = *pp;
+
+		if (all || hsvc_gen_streams_open(g->g_patterns) == 0) {
+			*pp = g->g_next;
+			gen_free(g);
+		} else {
+			pp = &g->g_next;
+		}
+	}
+}
+
+/*
  * A new generation from settings (it takes their home networks) and the
  * patterns the plugins declared, compiled here, off the fast path.
  */
@@ -891,7 +927,7 @@ ctl_reload(void *arg, const char *actor, char *err, size_t errlen)
 	old = dp_gen_publish(&a->a_ws, g);
 	/* The collector reads home_net too (through the plugins): wait for it as well. */
 	col_synchronize(a->a_col);
-	gen_free(old);
+	gen_retire(a, old);
 	mm_cfg_free(old_cfg);
 	dp_settings_fini(&s);
 	mm_notice("reload by %s: generation %" PRIu64 " in place%s", actor, g->g_id,
@@ -1010,6 +1046,7 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 		}
 		if (t - t_last_tick >= 1.0) {
 			plg_tick(&a->a_plugins, app_now_ns(a));
+			gen_reap(a, false);
 			t_last_tick = t;
 		}
 		if (progress && t - t_last_progress > 0.25) {
@@ -1148,6 +1185,7 @@ app_fini(struct app *a)
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	plg_unload(&a->a_plugins);
+	gen_reap(a, true);
 	gen_free(a->a_ws.ws_gen);
 	dp_gen_fini(&a->a_ws);
 	for (unsigned i = 0; i < a->a_ws.ws_n; i++)

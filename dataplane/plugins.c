@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_errno.h>
@@ -161,14 +163,24 @@ host_patterns_add(struct mm_plugin_ctx *ctx, const struct mm_pattern *pt, size_t
 				pt[i].pt_id);
 			return (-EINVAL);
 		}
-		if (pt[i].pt_mode == MM_PATTERN_STREAM) {
+		if (pt[i].pt_mode == MM_PATTERN_STREAM && pt[i].pt_proto == IPPROTO_UDP) {
 			host_log(ctx, MM_LOG_ERR,
-				"pattern %u: stream scope needs TCP reassembly, which this version "
-				"does not have yet; declare it in block scope",
+				"pattern %u: stream scope is for TCP; declare UDP patterns in "
+				"block "
+				"scope",
+				pt[i].pt_id);
+			return (-EINVAL);
+		}
+		if (pt[i].pt_mode == MM_PATTERN_STREAM && set->ps_env.e_stream_depth == 0) {
+			host_log(ctx, MM_LOG_ERR,
+				"pattern %u: stream scope is off (flow.stream.depth is 0); set a "
+				"depth or declare the pattern in block scope",
 				pt[i].pt_id);
 			return (-ENOTSUP);
 		}
 		hp->hp_pat = pt[i];
+		if (hp->hp_pat.pt_mode == MM_PATTERN_STREAM)
+			hp->hp_pat.pt_proto = IPPROTO_TCP;
 		if ((hp->hp_pat.pt_expr = strdup(pt[i].pt_expr)) == NULL)
 			return (-ENOMEM);
 		hp->hp_plugin = ctx->c_plugin->p_index;
@@ -560,16 +572,36 @@ plg_find(struct plg_set *set, const char *name)
 
 /* ---- Hooks ---- */
 
-void
-plg_on_burst(struct plg_set *set, unsigned windex, const struct mm_pkt *pkts, uint16_t n)
+/*
+ * Each plugin sees pk_flow_state pointing at its own block of the flow's
+ * state: the views are moved from one plugin's block to the next, and back.
+ */
+static void
+views_move(struct mm_pkt *pkts, uint16_t n, int64_t delta)
 {
+	if (delta == 0)
+		return;
+	for (uint16_t k = 0; k < n; k++)
+		if (pkts[k].pk_flow_state != NULL)
+			pkts[k].pk_flow_state = (uint8_t *)pkts[k].pk_flow_state + delta;
+}
+
+void
+plg_on_burst(struct plg_set *set, unsigned windex, struct mm_pkt *pkts, uint16_t n)
+{
+	uint32_t at = 0; /* the offset the views point at */
+
 	for (unsigned i = 0; i < set->ps_n; i++) {
 		struct plg_plugin *p = set->ps_v[i];
 
-		if (p->p_enabled && p->p_d->pd_on_burst != NULL)
-			p->p_d->pd_on_burst(p->p_global, p->p_lcore[windex],
-				set->ps_env.e_worker_lcore[windex], pkts, n);
+		if (!p->p_enabled || p->p_d->pd_on_burst == NULL)
+			continue;
+		views_move(pkts, n, (int64_t)p->p_flow_off - (int64_t)at);
+		at = p->p_flow_off;
+		p->p_d->pd_on_burst(p->p_global, p->p_lcore[windex],
+			set->ps_env.e_worker_lcore[windex], pkts, n);
 	}
+	views_move(pkts, n, -(int64_t)at);
 }
 
 void
@@ -603,10 +635,15 @@ plg_on_match(struct plg_set *set, unsigned windex, unsigned plugin, uint32_t id,
 	const struct mm_pkt *pkt, uint64_t from, uint64_t to)
 {
 	struct plg_plugin *p = set->ps_v[plugin];
+	struct mm_pkt v;
 
-	if (p->p_enabled && p->p_d->pd_on_match != NULL)
-		p->p_d->pd_on_match(p->p_global, p->p_lcore[windex],
-			set->ps_env.e_worker_lcore[windex], id, pkt, from, to);
+	if (!p->p_enabled || p->p_d->pd_on_match == NULL)
+		return;
+	v = *pkt;
+	if (v.pk_flow_state != NULL)
+		v.pk_flow_state = (uint8_t *)v.pk_flow_state + p->p_flow_off;
+	p->p_d->pd_on_match(p->p_global, p->p_lcore[windex], set->ps_env.e_worker_lcore[windex], id,
+		&v, from, to);
 }
 
 unsigned

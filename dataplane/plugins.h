@@ -62,6 +62,7 @@ struct plg_env {
 	int e_worker_socket[PLG_MAX_WORKERS];
 	uint64_t (*e_now_ns)(void *arg);                       /* the packet clock */
 	bool (*e_is_home)(void *arg, const struct mm_addr *a); /* any thread */
+	uint32_t e_stream_depth; /* flow.stream.depth: 0, stream-scope patterns are refused */
 	void *e_arg;
 };
 
@@ -107,7 +108,7 @@ int plg_source_add(struct plg_set *set, unsigned lcore, int socket, unsigned rin
 	size_t errlen);
 
 /* Worker side. */
-void plg_on_burst(struct plg_set *set, unsigned windex, const struct mm_pkt *pkts, uint16_t n);
+void plg_on_burst(struct plg_set *set, unsigned windex, struct mm_pkt *pkts, uint16_t n);
 void plg_on_flow_new(
 	struct plg_set *set, unsigned windex, const struct mm_flow_rec *rec, void *state);
 void plg_on_flow_end(

@@ -341,6 +341,18 @@ load_flow(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t err
 		     365 * DAY_MS, &v, err, errlen))) < 0)
 		return (rv);
 	s->s_flow.fc_active_ns = v * NS_PER_MS;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "flow.stream.depth", 4096, 0, 1U << 20, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_stream.sc_depth = (uint32_t)v;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "flow.stream.flows", 16384, 64, 1U << 24, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_stream.sc_flows = (uint32_t)v;
+	if ((rv = absent_ok(mm_cfg_get_u64(
+		     cfg, NULL, "flow.stream.buffers", 512, 0, 1U << 20, &v, err, errlen))) < 0)
+		return (rv);
+	s->s_stream.sc_buffers = (uint32_t)v;
 	return (0);
 }
 

@@ -18,6 +18,7 @@
 #include <mamori/netflow.h>
 
 #include "flowtable.h"
+#include "stream.h"
 
 #define DP_MAX_PORTS  16
 #define DP_MAX_QUEUES 16
@@ -75,7 +76,8 @@ struct dp_settings {
 	uint32_t s_dispatch_ring; /* per-worker ring when one queue feeds several workers */
 	uint32_t s_event_ring;    /* per-worker ring of events to the control thread */
 	/* flows */
-	struct flow_table_conf s_flow; /* capacity, timeouts, active timeout */
+	struct flow_table_conf s_flow;  /* capacity, timeouts, active timeout */
+	struct dp_stream_conf s_stream; /* stream scope: depth and pools per worker */
 	struct mm_prefix_set s_home_net;
 	/* output */
 	char *s_flows_out;            /* EVE flow JSON lines, or NULL */

@@ -15,6 +15,24 @@ static const enum mm_flow_end end_reasons[] = {
 };
 #define N_END_REASONS (sizeof(end_reasons) / sizeof(end_reasons[0]))
 
+static void
+streams_add(struct dp_stream_stats *t, const struct dp_streams *ss)
+{
+	struct dp_stream_stats s;
+
+	dp_streams_stats(ss, &s);
+	t->ss_flows += s.ss_flows;
+	t->ss_bytes += s.ss_bytes;
+	t->ss_depth += s.ss_depth;
+	t->ss_closed += s.ss_closed;
+	t->ss_held += s.ss_held;
+	t->ss_gaps += s.ss_gaps;
+	t->ss_old += s.ss_old;
+	t->ss_no_state += s.ss_no_state;
+	t->ss_regen += s.ss_regen;
+	t->ss_errors += s.ss_errors;
+}
+
 void
 dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t)
 {
@@ -42,7 +60,19 @@ dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t)
 		t->t_flows.fs_add_failures += fs.fs_add_failures;
 		for (size_t r = 0; r < N_END_REASONS; r++)
 			t->t_flows.fs_ended[end_reasons[r]] += fs.fs_ended[end_reasons[r]];
+		streams_add(&t->t_streams, w->w_streams);
 	}
+}
+
+static json_t *
+streams_json(const struct dp_stream_stats *s)
+{
+	return (json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "flows",
+		(json_int_t)s->ss_flows, "bytes", (json_int_t)s->ss_bytes, "depth_reached",
+		(json_int_t)s->ss_depth, "closed", (json_int_t)s->ss_closed, "held_out_of_order",
+		(json_int_t)s->ss_held, "gaps", (json_int_t)s->ss_gaps, "old_bytes",
+		(json_int_t)s->ss_old, "no_state", (json_int_t)s->ss_no_state, "regenerated",
+		(json_int_t)s->ss_regen, "errors", (json_int_t)s->ss_errors));
 }
 
 static json_t *
@@ -123,12 +153,13 @@ dp_stats_json(const struct dp_port *ports, unsigned nports, const struct dp_work
 				flows_json(&fs), "anomalies", anomalies_json(ls->ls_anomalies)));
 	}
 	dp_stats_totals(ws, &t);
-	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "packets",
+	tot = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "packets",
 		(json_int_t)t.t_pkts, "bytes", (json_int_t)t.t_bytes, "l4", (json_int_t)t.t_l4,
 		"l3_only", (json_int_t)t.t_l3, "not_ip", (json_int_t)t.t_not_ip, "records",
 		(json_int_t)t.t_records, "matches", (json_int_t)t.t_matches, "scan_errors",
 		(json_int_t)t.t_scan_errors, "dispatch_drops", (json_int_t)t.t_dispatch_drops,
-		"flows", flows_json(&t.t_flows), "anomalies", anomalies_json(t.t_anomalies));
+		"flows", flows_json(&t.t_flows), "anomalies", anomalies_json(t.t_anomalies),
+		"streams", streams_json(&t.t_streams));
 	return (json_pack("{s:f, s:o, s:o, s:o, s:o}", "elapsed_s", elapsed_s, "ports", jp,
 		"lcores", jl, "totals", tot, "plugins", plg_stats_json(plugins)));
 }

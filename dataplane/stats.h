@@ -26,6 +26,7 @@ struct dp_totals {
 	uint64_t t_scan_errors;
 	uint64_t t_dispatch_drops;
 	struct flow_table_stats t_flows;
+	struct dp_stream_stats t_streams;
 };
 
 void dp_stats_totals(const struct dp_workers *ws, struct dp_totals *t);

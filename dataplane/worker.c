@@ -66,11 +66,47 @@ dp_dispatch_hash(const struct dp_pkt *p, unsigned nworkers)
 	return (h % nworkers);
 }
 
+struct match_ctx {
+	struct dp_worker *mc_w;
+	const struct mm_pkt *mc_pkt;
+};
+
+static int on_match(void *arg, uint32_t plugin, uint32_t pattern_id, uint64_t from, uint64_t to);
+
+/*
+ * The flow ends: its streams end first, and what their end still reports
+ * reaches the plugins with a view of the flow that carries no payload.
+ */
+static void
+streams_end(struct dp_worker *w, const struct mm_flow_rec *rec, void *state)
+{
+	struct dp_stream_slot *sl = flow_aux(state);
+	struct match_ctx mc;
+	struct mm_pkt v;
+
+	if (sl->sl_flow == NULL)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.pk_ts_ns = rec->fr_last_ns;
+	v.pk_sport = rec->fr_sport;
+	v.pk_dport = rec->fr_dport;
+	v.pk_family = mm_addr_is_v4(&rec->fr_src) ? 4 : 6;
+	v.pk_proto = rec->fr_proto;
+	v.pk_to_server = 1;
+	v.pk_flow = rec;
+	v.pk_flow_state = state;
+	mc.mc_w = w;
+	mc.mc_pkt = &v;
+	dp_stream_end(w->w_streams, sl, w->w_index, on_match, &mc);
+}
+
 static void
 worker_flow_end(void *arg, const struct mm_flow_rec *rec, void *state)
 {
 	struct dp_worker *w = arg;
 
+	if (rec->fr_proto == IPPROTO_TCP && rec->fr_end != MM_FLOW_END_ACTIVE)
+		streams_end(w, rec, state);
 	w->w_stats.ls_records++;
 	if (w->w_plugins->ps_any_flow)
 		plg_on_flow_end(w->w_plugins, w->w_index, rec, state);
@@ -119,11 +155,6 @@ pkt_views(const struct flow_pkt *fp, uint16_t n, struct mm_pkt *v)
 	return (k);
 }
 
-struct match_ctx {
-	struct dp_worker *mc_w;
-	const struct mm_pkt *mc_pkt;
-};
-
 static int
 on_match(void *arg, uint32_t plugin, uint32_t pattern_id, uint64_t from, uint64_t to)
 {
@@ -135,14 +166,41 @@ on_match(void *arg, uint32_t plugin, uint32_t pattern_id, uint64_t from, uint64_
 	return (0);
 }
 
-/* Block-mode scans of every TCP and UDP payload against the generation's patterns. */
+/* A TCP segment for stream scope: its bytes in the order of its direction. */
+static void
+scan_segment(
+	struct dp_worker *w, const struct hsvc_gen *g, const struct mm_pkt *v, struct match_ctx *mc)
+{
+	struct dp_segment sg = {
+		.sg_data = v->pk_payload,
+		.sg_len = v->pk_payload_len,
+		.sg_seq = v->pk_tcp_seq,
+		.sg_server_port = v->pk_to_server ? v->pk_dport : v->pk_sport,
+		.sg_flags = v->pk_tcp_flags,
+		.sg_to_server = v->pk_to_server,
+	};
+
+	dp_stream_segment(
+		w->w_streams, flow_aux(v->pk_flow_state), g, w->w_index, &sg, on_match, mc);
+}
+
+/*
+ * Every TCP and UDP payload against the generation's block patterns, and,
+ * when it has stream patterns, TCP segments through stream scope.  Without
+ * them no stream state is touched: streams a reload left open end with their
+ * flows.
+ */
 static void
 scan_payloads(struct dp_worker *w, const struct hsvc_gen *g, const struct mm_pkt *v, uint16_t k)
 {
+	bool streams = w->w_streams != NULL && hsvc_gen_stream_size(g, IPPROTO_TCP) > 0;
+
 	for (uint16_t i = 0; i < k; i++) {
 		struct match_ctx mc = { .mc_w = w, .mc_pkt = &v[i] };
 		int rv;
 
+		if (streams && v[i].pk_proto == IPPROTO_TCP)
+			scan_segment(w, g, &v[i], &mc);
 		if (v[i].pk_payload_len == 0 ||
 			(v[i].pk_proto != IPPROTO_TCP && v[i].pk_proto != IPPROTO_UDP))
 			continue;
@@ -407,6 +465,14 @@ dp_worker_create(struct dp_workers *ws, unsigned index, unsigned lcore, const st
 	snprintf(name, sizeof(name), "dp_flows_%u", index);
 	if ((w->w_ft = flow_table_create(name, &fc)) == NULL)
 		goto fail;
+	if (s->s_stream.sc_depth > 0) {
+		struct dp_stream_conf sc = s->s_stream;
+
+		sc.sc_socket = socket;
+		snprintf(name, sizeof(name), "dp_st_%u", index);
+		if ((w->w_streams = dp_streams_create(name, &sc)) == NULL)
+			goto fail;
+	}
 	return (w);
 
 fail:
@@ -420,6 +486,7 @@ dp_worker_free(struct dp_worker *w)
 	if (w == NULL)
 		return;
 	flow_table_free(w->w_ft);
+	dp_streams_free(w->w_streams);
 	rte_ring_free(w->w_in);
 	rte_free(w);
 }

@@ -62,7 +62,8 @@ struct dp_worker {
 	unsigned w_nrxq;
 	struct rte_ring *w_in; /* mbufs from dispatchers */
 	struct flow_table *w_ft;
-	struct plg_set *w_plugins; /* hooks; events leave through their rings */
+	struct dp_streams *w_streams; /* stream scope: the opening bytes of TCP directions */
+	struct plg_set *w_plugins;    /* hooks; events leave through their rings */
 	struct dp_workers *w_all;
 	uint16_t w_burst;
 	bool w_backpressure;        /* offline: wait for ring space instead of dropping */
@@ -80,6 +81,7 @@ struct dp_gen {
 	uint64_t g_id;
 	struct mm_prefix_set g_home_net; /* subscribers: plugins ask through the host */
 	struct hsvc_gen *g_patterns;     /* compiled pattern databases, or NULL */
+	struct dp_gen *g_next;           /* replaced, waiting for its streams to end */
 };
 
 struct dp_workers {

@@ -13,6 +13,7 @@ A misspelt key in a loaded plugin's section is refused like any other.
 import json
 import os
 import shutil
+import struct
 import sys
 import tempfile
 
@@ -76,6 +77,92 @@ def patterns(c, work):
             err.splitlines()[-2:])
 
 
+TOKEN = b"MAMORI-SPLIT-TOKEN"
+
+
+def tcp_frame(src, dst, sport, dport, seq, flags, payload=b""):
+    """Ethernet, IPv4 and TCP headers (checksums left zero: nothing here checks them)."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0,
+                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + tcp + payload
+
+
+def split_capture(path):
+    """Five connections to port 8000 carrying TOKEN: whole in one segment, split in order,
+    split with the middle piece last, sent by the server (the pattern is to the server
+    only), and retransmitted whole after being split.  Block scope sees 2 of them (the
+    whole one and the retransmission), stream scope 4 (all sent to the server, the
+    retransmitted one once: bytes already scanned are not scanned again)."""
+    SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+    t, frames = 1775001600.0, []
+    conns = [
+        [(True, 0, TOKEN)],
+        [(True, 0, TOKEN[:7]), (True, 7, TOKEN[7:])],
+        [(True, 0, TOKEN[:5]), (True, 12, TOKEN[12:]), (True, 5, TOKEN[5:12])],
+        [(False, 0, TOKEN)],
+        [(True, 0, TOKEN[:9]), (True, 9, TOKEN[9:]), (True, 0, TOKEN)],
+    ]
+    for i, segs in enumerate(conns):
+        c, s, cp = "192.0.2.%d" % (10 + i), "198.51.100.1", 40000 + i
+        isn_c, isn_s = 1000 * (i + 1), 7000000 + i
+
+        def frame(to_server, seq, flags, payload=b""):
+            if to_server:
+                return tcp_frame(c, s, cp, 8000, seq, flags, payload)
+            return tcp_frame(s, c, 8000, cp, seq, flags, payload)
+        frames += [frame(True, isn_c, SYN), frame(False, isn_s, SYN | ACK),
+                   frame(True, isn_c + 1, ACK)]
+        for to_server, off, data in segs:
+            frames.append(frame(to_server, (isn_c if to_server else isn_s) + 1 + off,
+                                PSH | ACK, data))
+        frames += [frame(True, isn_c + 1 + len(TOKEN), FIN | ACK),
+                   frame(False, isn_s + 1 + len(TOKEN), FIN | ACK)]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for k, fr in enumerate(frames):
+            ts = t + k * 0.001
+            f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(fr), len(fr)))
+            f.write(fr)
+
+
+def stream_scope(c, work):
+    """Stream scope matches a pattern split over segments, in order or not, once."""
+    pcap = os.path.join(work, "split.pcap")
+    split_capture(pcap)
+    got = {}
+    for scope, want in (("block", 2), ("stream", 4)):
+        eve = os.path.join(work, "split-%s.json" % scope)
+        summ = os.path.join(work, "split-%s-summary.json" % scope)
+        rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--eve", eve,
+                               "--summary-json", summ, "--set", "state_dir=" + work,
+                               "--set", "plugins.load=[%s]" % os.path.join(
+                                   PLUGINS, "test_probe.so"),
+                               "--set", "plugins.probe.pattern=%s" % TOKEN.decode(),
+                               "--set", "plugins.probe.scope=" + scope])
+        per_flow = sorted(json.loads(l).get("probe", {}).get("matches", 0)
+                          for l in open(eve) if l.strip()) if rc == 0 else None
+        got[scope] = per_flow
+        c.check(rc == 0 and per_flow is not None and sum(per_flow) == want and
+                max(per_flow) == 1,
+                "%s scope: the split token matched in %d connections, once each (%s)" % (
+                    scope, want, per_flow), err.splitlines()[-3:])
+    st = (mt.read_json(os.path.join(work, "split-stream-summary.json")) or {}).get(
+        "totals", {}).get("streams", {})
+    c.check(st.get("held_out_of_order") == 1 and st.get("old_bytes") == len(TOKEN) and
+            st.get("flows") == 5 and st.get("errors") == 0,
+            "stream totals: one segment held out of order, the retransmission skipped (%s)"
+            % st)
+    rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--set", "state_dir=" + work,
+                           "--set", "flow.stream.depth=0",
+                           "--set", "plugins.load=[%s]" % os.path.join(PLUGINS, "test_probe.so"),
+                           "--set", "plugins.probe.pattern=x", "--set", "plugins.probe.scope=stream"])
+    c.check(rc == 0 and "probe: pattern 7: stream scope is off (flow.stream.depth is 0)" in err
+            and "continuing without it" in err,
+            "with stream scope off, a stream pattern is refused saying why; mamorid goes on",
+            err.splitlines()[-2:])
+
+
 def main():
     mt.need_mamorid()
     work = tempfile.mkdtemp(prefix="mamori-plugins.")
@@ -102,36 +189,45 @@ def main():
                 "%s: none of its code ran" % name)
 
     events = [json.loads(l) for l in open(eve) if l.strip()] if os.path.exists(eve) else []
-    flows = {e["flow_id"]: e for e in events if e["event_type"] == "flow"}
-    probes = [e for e in events if e["event_type"] == "probe"]
-    c.check(len(flows) > 0, "flowlog's flow events are written (%d)" % len(flows))
-    c.check(len(probes) == len(flows),
-            "the probe emitted one event per flow (%d probe, %d flow)" % (len(probes),
-                                                                        len(flows)))
+    # A long flow has several records (active-timeout reports, then its end): flowlog
+    # and the probe each emit one per record, in the same order.
+    flows, probes = {}, {}
+    for e in events:
+        if e["event_type"] in ("flow", "probe"):
+            (flows if e["event_type"] == "flow" else probes).setdefault(
+                e["flow_id"], []).append(e)
+    nflow = sum(len(v) for v in flows.values())
+    nprobe = sum(len(v) for v in probes.values())
+    c.check(nflow > 0, "flowlog's flow events are written (%d)" % nflow)
+    c.check(nprobe == nflow and set(probes) == set(flows),
+            "the probe emitted one event per flow record (%d probe, %d flow)" % (nprobe, nflow))
     bad = []
-    for p in probes:
-        f = flows.get(p["flow_id"])
-        pr = p.get("probe", {})
-        if f is None or p.get("plugin") != "probe":
-            bad.append("probe event for unknown flow %s" % p.get("flow_id"))
-            continue
-        total = f["flow"]["pkts_toserver"] + f["flow"]["pkts_toclient"]
-        if pr.get("pkts") != total or pr.get("record_pkts") != total or \
-                pr.get("to_server") != f["flow"]["pkts_toserver"]:
-            bad.append("flow %s: probe %s, record %d/%d" % (
-                p["flow_id"], pr, f["flow"]["pkts_toserver"], f["flow"]["pkts_toclient"]))
-    c.check(not bad, "per-flow state counted every packet of its own flow, each direction",
-            bad[:5])
+    for fid, recs in flows.items():
+        pkts = to_server = 0
+        for f, p in zip(recs, probes.get(fid, [])):
+            pr = p.get("probe", {})
+            rec = f["flow"]["pkts_toserver"] + f["flow"]["pkts_toclient"]
+            pkts += rec
+            to_server += f["flow"]["pkts_toserver"]
+            if p.get("plugin") != "probe" or pr.get("record_pkts") != rec or \
+                    pr.get("pkts") != pkts or pr.get("to_server") != to_server:
+                bad.append("flow %s: probe %s, records so far %d (%d to the server)" % (
+                    fid, pr, pkts, to_server))
+    c.check(not bad, "per-flow state counted every packet of its own flow, each direction, "
+            "across its records", bad[:5])
     summary = mt.read_json(os.path.join(work, "s.json")) or {}
     names = [p["name"] for p in summary.get("plugins", [])]
     c.check(names == ["flowlog", "probe"], "the summary lists the loaded plugins %s" % names)
     probe = [p for p in summary.get("plugins", []) if p["name"] == "probe"]
-    pkts = summary.get("totals", {}).get("packets")
+    # Bursts carry the packets that belong to a flow: all but those that are not IP.
+    tot = summary.get("totals", {})
+    pkts = tot.get("packets", 0) - tot.get("not_ip", 0)
     c.check(probe and probe[0]["counters"].get("packets") == pkts,
-            "the probe's counter saw every packet (%s of %s)" % (
+            "the probe's counter saw every IP packet (%s of %s)" % (
                 probe[0]["counters"].get("packets") if probe else None, pkts))
 
     patterns(c, work)
+    stream_scope(c, work)
 
     rc, out, err = mt.run([mt.MAMORID, "-q", "--pcap", pcap, "--set", "state_dir=" + work,
                            "--set", "plugins.flowlog.activ_reports=false"])

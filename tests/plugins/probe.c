@@ -40,7 +40,10 @@ struct probe_event {
 
 static const char *const probe_types[] = { "probe", NULL };
 
-/* One literal from the configuration (plugins.probe.pattern), to the server over TCP. */
+/*
+ * One literal from the configuration (plugins.probe.pattern), to the server
+ * over TCP, in block scope or (plugins.probe.scope: stream) stream scope.
+ */
 static int
 probe_patterns(struct probe *pr)
 {
@@ -51,9 +54,16 @@ probe_patterns(struct probe *pr)
 		.pt_mode = MM_PATTERN_BLOCK,
 		.pt_dir = MM_DIR_TO_SERVER,
 	};
-	const char *lit;
+	const char *lit, *scope;
 	int rv;
 
+	rv = pr->pr_host->h_cfg_str(pr->pr_ctx, "scope", "block", &scope);
+	if (rv < 0 && rv != -ENOENT)
+		return (rv);
+	if (strcmp(scope, "stream") == 0)
+		pt.pt_mode = MM_PATTERN_STREAM;
+	else if (strcmp(scope, "block") != 0)
+		return (-EINVAL);
 	rv = pr->pr_host->h_cfg_str(pr->pr_ctx, "pattern", "", &lit);
 	if ((rv < 0 && rv != -ENOENT) || lit == NULL || lit[0] == '\0')
 		return (rv == -ENOENT ? 0 : rv);
