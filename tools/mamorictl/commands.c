@@ -16,6 +16,7 @@ const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_key,
 	&ctl_cmd_sign,
 	&ctl_cmd_verify,
+	&ctl_cmd_pqc,
 	NULL,
 };
 

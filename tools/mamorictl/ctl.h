@@ -55,6 +55,7 @@ extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_stop;
 extern const struct ctl_cmd ctl_cmd_events;
 extern const struct ctl_cmd ctl_cmd_store;
+extern const struct ctl_cmd ctl_cmd_pqc;
 
 const struct ctl_cmd *ctl_cmd_find(const char *name);
 
