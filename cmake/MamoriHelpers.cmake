@@ -39,6 +39,18 @@ function(mamori_fuzz_target name source)
 		RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
 endfunction()
 
+# mamori_data_files(FILES...): data files a plugin ships (tables, signature
+# lists): installed under share/mamori and copied to the build tree's
+# share/mamori, where mamorid finds them when it runs from the build tree
+# (h_data_file in plugin.h).
+function(mamori_data_files)
+	foreach(f IN LISTS ARGN)
+		get_filename_component(name ${f} NAME)
+		configure_file(${f} ${CMAKE_BINARY_DIR}/share/mamori/${name} COPYONLY)
+		install(FILES ${f} DESTINATION ${CMAKE_INSTALL_DATADIR}/mamori)
+	endforeach()
+endfunction()
+
 # mamori_subdirectories(): add every immediate subdirectory that has a
 # CMakeLists.txt, in name order (plugins/ and benchmarks/ grow this way).
 function(mamori_subdirectories)

@@ -22,6 +22,9 @@
 
 #include "plugins.h"
 
+#ifndef MAMORI_DATA_DIR
+#define MAMORI_DATA_DIR "/usr/share/mamori"
+#endif
 #ifndef MAMORI_PLUGIN_DIR
 #define MAMORI_PLUGIN_DIR "/usr/lib/mamori/plugins"
 #endif
@@ -205,6 +208,45 @@ patterns_drop(struct plg_set *set, unsigned plugin)
 	set->ps_npatterns = k;
 }
 
+/* $MAMORI_DATA_DIR, the build tree beside the daemon, the installed data directory. */
+static int
+host_data_file(struct mm_plugin_ctx *ctx, const char *name, char *out, size_t len)
+{
+	const char *env = getenv("MAMORI_DATA_DIR");
+
+	if (env != NULL && *env != '\0') {
+		snprintf(out, len, "%s/%s", env, name);
+		if (access(out, R_OK) == 0)
+			return (0);
+	}
+	snprintf(out, len, "%s/../share/mamori/%s", ctx->c_set->ps_env.e_exe_dir, name);
+	if (access(out, R_OK) == 0)
+		return (0);
+	snprintf(out, len, "%s/%s", MAMORI_DATA_DIR, name);
+	return (access(out, R_OK) == 0 ? 0 : -ENOENT);
+}
+
+/* mkdir -p: the state directory may not exist yet when the plugins start. */
+static int
+mkdirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	return (mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0);
+}
+
 static const char *
 host_state_dir(struct mm_plugin_ctx *ctx)
 {
@@ -212,7 +254,7 @@ host_state_dir(struct mm_plugin_ctx *ctx)
 		asprintf(&ctx->c_state_dir, "%s/%s", ctx->c_set->ps_env.e_state_dir,
 			ctx->c_plugin->p_d->pd_name) < 0)
 		return (NULL);
-	if (mkdir(ctx->c_state_dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdirs(ctx->c_state_dir, 0750) != 0) {
 		host_log(
 			ctx, MM_LOG_ERR, "cannot create %s: %s", ctx->c_state_dir, strerror(errno));
 		return (NULL);
@@ -303,6 +345,7 @@ host_init(struct mm_host *h)
 	h->h_counter_register = host_counter_register;
 	h->h_patterns_add = host_patterns_add;
 	h->h_state_dir = host_state_dir;
+	h->h_data_file = host_data_file;
 	h->h_emit_json = host_emit_json;
 	h->h_eve_flow = host_eve_flow;
 	h->h_is_home = host_is_home;

@@ -26,9 +26,6 @@
 #include "pqcinv_int.h"
 #include "session.h"
 
-#ifndef PQC_TABLE_DEFAULT
-#define PQC_TABLE_DEFAULT "/usr/local/share/mamori/pqc-algorithms.yaml"
-#endif
 
 static const char *const pqc_types[] = { "pqc_session", NULL };
 
@@ -84,7 +81,10 @@ pqc_init(const struct mm_host *host, struct mm_plugin_ctx *ctx, void *global)
 
 	g->g_host = host;
 	g->g_ctx = ctx;
-	rv = host->h_cfg_str(ctx, "table", PQC_TABLE_DEFAULT, &g->g_table_path);
+	/* The table shipped with the plugin, unless the configuration names another. */
+	host->h_data_file(
+		ctx, "pqc-algorithms.yaml", g->g_table_default, sizeof(g->g_table_default));
+	rv = host->h_cfg_str(ctx, "table", g->g_table_default, &g->g_table_path);
 	if (rv < 0 && rv != -ENOENT)
 		return (rv);
 	if ((rv = cfg_u64(g, "max_flows", 512, 1, 1u << 20, &g->g_max_flows)) < 0 ||

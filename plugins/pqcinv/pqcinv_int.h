@@ -3,6 +3,7 @@
 #ifndef PQC_PQCINV_INT_H
 #define PQC_PQCINV_INT_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,6 +91,7 @@ struct pqc_global {
 	const struct mm_host *g_host;
 	struct mm_plugin_ctx *g_ctx;
 	const char *g_table_path;
+	char g_table_default[PATH_MAX]; /* the shipped table (h_data_file) */
 	struct pqc_table *g_table;
 	uint64_t g_max_flows;
 	uint64_t g_stream_bytes;

@@ -37,7 +37,7 @@
 #include "netaddr.h"
 
 #define MM_PLUGIN_ABI_MAJOR 1
-#define MM_PLUGIN_ABI_MINOR 0
+#define MM_PLUGIN_ABI_MINOR 1
 #define MM_PLUGIN_ABI       ((MM_PLUGIN_ABI_MAJOR << 16) | MM_PLUGIN_ABI_MINOR)
 #define MM_PLUGIN_MAGIC     0x4c504d4dU /* "MMPL" little-endian */
 #define MM_PLUGIN_SECTION   ".mamori_plugin"
@@ -140,6 +140,16 @@ struct mm_host {
 	void (*h_counter_add)(struct mm_plugin_ctx *ctx, unsigned lcore, int id, uint64_t v);
 	/* Copies ev into the lcore's ring to the exporter; -ENOBUFS when full (counted). */
 	int (*h_emit)(struct mm_plugin_ctx *ctx, unsigned lcore, const struct mm_event *ev);
+
+	/*
+	 * ABI 1.1, control thread: the path of a data file the plugin ships
+	 * (tables, signature lists), installed under share/mamori, in the build
+	 * tree's share/mamori when mamorid runs from there, or under
+	 * $MAMORI_DATA_DIR.  Writes the path to out (the installed one when the
+	 * file is nowhere) and returns 0 when it is readable, else -ENOENT.
+	 * Check h_size >= offsetof(struct mm_host, h_data_file) + sizeof(void *).
+	 */
+	int (*h_data_file)(struct mm_plugin_ctx *ctx, const char *name, char *out, size_t len);
 };
 
 struct mm_plugin {
