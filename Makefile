@@ -4,17 +4,19 @@
 #   make bench [BENCH=name]            run benchmarks against their peer tools
 #   make fuzz FUZZ=name [FUZZ_SECONDS=n]  run one libFuzzer target
 #   make install [PREFIX=/usr/local]
+#   make package  Debian package (mamori_VERSION_ARCH.deb) in $(PKG_BUILD)
 
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
 FUZZ_BUILD  ?= build-fuzz
+PKG_BUILD   ?= build-package
 JOBS        ?= $(shell nproc)
 PREFIX      ?= /usr/local
 FUZZ_SECONDS ?= 60
 BENCH       ?=
 FUZZ        ?=
 
-.PHONY: all deps build build-asan demo test test-fast bench fuzz install format clean
+.PHONY: all deps build build-asan demo test test-fast bench fuzz install package format clean
 
 all: build
 
@@ -54,8 +56,20 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 install: build
 	cmake --install $(BUILD)
 
+# The Debian layout: /usr, /etc/mamori, /var/lib/mamori, plugins in /usr/lib/mamori/plugins.
+$(PKG_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(PKG_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+		-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc \
+		-DCMAKE_INSTALL_LOCALSTATEDIR=/var -DCMAKE_INSTALL_LIBDIR=lib
+
+package: deps $(PKG_BUILD)/CMakeCache.txt
+	cmake --build $(PKG_BUILD) -j $(JOBS)
+	cmake --build $(PKG_BUILD) --target man
+	cd $(PKG_BUILD) && cpack -G DEB
+	@ls -1 $(PKG_BUILD)/mamori_*.deb
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(PKG_BUILD)

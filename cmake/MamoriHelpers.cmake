@@ -39,15 +39,20 @@ function(mamori_fuzz_target name source)
 		RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
 endfunction()
 
-# mamori_data_files(FILES...): data files a plugin ships (tables, signature
-# lists): installed under share/mamori and copied to the build tree's
-# share/mamori, where mamorid finds them when it runs from the build tree
-# (h_data_file in plugin.h).
+# mamori_data_files([SUBDIR dir] FILES...): data files a plugin ships (tables,
+# signature lists): installed under share/mamori[/dir] and copied to the build
+# tree's share/mamori[/dir], where mamorid finds them when it runs from the
+# build tree (h_data_file in plugin.h).
 function(mamori_data_files)
-	foreach(f IN LISTS ARGN)
+	cmake_parse_arguments(ARG "" "SUBDIR" "" ${ARGN})
+	set(dest mamori)
+	if(ARG_SUBDIR)
+		set(dest mamori/${ARG_SUBDIR})
+	endif()
+	foreach(f IN LISTS ARG_UNPARSED_ARGUMENTS)
 		get_filename_component(name ${f} NAME)
-		configure_file(${f} ${CMAKE_BINARY_DIR}/share/mamori/${name} COPYONLY)
-		install(FILES ${f} DESTINATION ${CMAKE_INSTALL_DATADIR}/mamori)
+		configure_file(${f} ${CMAKE_BINARY_DIR}/share/${dest}/${name} COPYONLY)
+		install(FILES ${f} DESTINATION ${CMAKE_INSTALL_DATADIR}/${dest})
 	endforeach()
 endfunction()
 

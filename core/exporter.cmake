@@ -3,8 +3,10 @@ target_sources(mamori PRIVATE
 	src/bus.c
 	src/exporter.c
 	src/exporter_link.c
+	src/sink_jetstream.c
 	src/spool.c
 )
+target_link_libraries(mamori PUBLIC PkgConfig::NATS)
 
 if(BUILD_TESTING)
 	foreach(t bus exporter spool)

@@ -35,6 +35,7 @@
 #include "collector.h"
 #include "control.h"
 #include "hsvc.h"
+#include "metrics.h"
 #include "port.h"
 #include "settings.h"
 #include "stats.h"
@@ -94,6 +95,8 @@ static const char usage_text[] =
 	"\n"
 	"Without hugepages mounted, mamorid runs with --no-huge and says so once.\n"
 	"SIGINT or SIGTERM stop a live run: flows are flushed and the summary printed.\n"
+	"Logs go to stderr; under systemd to the journal with their levels;\n"
+	"MAMORI_LOG_TARGET=syslog sends them to syslog (docs/operations.md).\n"
 	"\n"
 	"Examples:\n"
 	"  mamorid --pcap capture.pcap --flows-out flows.json\n"
@@ -314,6 +317,7 @@ struct app {
 	const struct opts *a_opts;
 	struct mm_cfg *a_cfg;
 	struct dp_control *a_ctl;
+	struct dp_metrics *a_metrics; /* the Prometheus endpoint, when metrics.url is set */
 	uint64_t a_gen_seq;
 	struct dp_gen *a_retired; /* replaced generations whose streams are still open */
 	double a_t_start;
@@ -514,6 +518,8 @@ event_out(struct app *a, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "event_type"));
 
+	if (a->a_s.s_exercise != NULL)
+		json_object_set_new(ev, "exercise", json_string(a->a_s.s_exercise));
 	if (a->a_flows != NULL && type != NULL && strcmp(type, "flow") == 0) {
 		if (mm_eve_write(a->a_flows, ev) < 0)
 			mm_warn("output.flows: write failed: %s", strerror(errno));
@@ -1005,6 +1011,37 @@ open_control(struct app *a)
 	return (0);
 }
 
+/* The Prometheus endpoint: the same status and counters as the control socket's. */
+static int
+open_metrics(struct app *a)
+{
+	char err[512];
+	int rv;
+
+	if (a->a_s.s_metrics_url == NULL)
+		return (0);
+	if ((rv = dp_metrics_open(&a->a_metrics, a->a_s.s_metrics_url, err, sizeof(err))) < 0) {
+		mm_err("%s", err);
+		return (rv);
+	}
+	mm_notice("metrics on %s", dp_metrics_url(a->a_metrics));
+	return (0);
+}
+
+static void
+answer_metrics(struct app *a)
+{
+	json_t *status, *stats;
+
+	if (a->a_metrics == NULL || !dp_metrics_pending(a->a_metrics))
+		return;
+	status = ctl_status(a);
+	stats = ctl_stats(a);
+	dp_metrics_answer(a->a_metrics, status, stats);
+	json_decref(status);
+	json_decref(stats);
+}
+
 static void
 control_loop(struct app *a, const struct opts *o, double t_start)
 {
@@ -1022,6 +1059,7 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 			mm_exporter_poll(a->a_exp, mono_ms());
 		if (drain_events(a) == 0 && (a->a_ctl == NULL || dp_control_poll(a->a_ctl) == 0))
 			usleep(200);
+		answer_metrics(a);
 		if (!a->a_ws.ws_stop) {
 			if (got_signal || a->a_stop) {
 				if (got_signal)
@@ -1080,6 +1118,8 @@ control_loop(struct app *a, const struct opts *o, double t_start)
 	/* Its last records are in its ring: drained below with the workers'. */
 	col_stop(a->a_col);
 	rte_eal_mp_wait_lcore();
+	/* A last tick sees the records of the final flush: plugins report on them. */
+	plg_tick(&a->a_plugins, app_now_ns(a));
 	drain_events(a);
 	if (a->a_exp != NULL) {
 		long left = mm_exporter_flush(a->a_exp, (uint32_t)a->a_s.s_export_flush_ms);
@@ -1177,14 +1217,16 @@ app_fini(struct app *a)
 	if (a->a_eve != NULL && a->a_eve != stdout)
 		fclose(a->a_eve);
 	dp_control_close(a->a_ctl);
+	dp_metrics_close(a->a_metrics);
 	/* Before the plugins: its thread calls their hooks. */
 	col_free(a->a_col);
 	mm_exporter_free(a->a_exp);
 	mm_audit_close(a->a_audit);
 	mm_key_free(a->a_key);
+	/* Plugins first: one may feed a port (replay's net_ring) from a thread of its own. */
+	plg_unload(&a->a_plugins);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
-	plg_unload(&a->a_plugins);
 	gen_reap(a, true);
 	gen_free(a->a_ws.ws_gen);
 	dp_gen_fini(&a->a_ws);
@@ -1269,7 +1311,7 @@ run(struct app *a, const struct opts *o, const char *prog)
 		goto out;
 	}
 	open_audit(a);
-	if (open_control(a) < 0 || open_exporter(a) < 0)
+	if (open_control(a) < 0 || open_metrics(a) < 0 || open_exporter(a) < 0)
 		goto out;
 	if (mm_cfg_check_unused(a->a_cfg, err, sizeof(err)) > 0) {
 		mm_err("%s", err);

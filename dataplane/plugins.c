@@ -17,14 +17,12 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include <mamori/datafile.h>
 #include <mamori/eve.h>
 #include <mamori/log.h>
 
 #include "plugins.h"
 
-#ifndef MAMORI_DATA_DIR
-#define MAMORI_DATA_DIR "/usr/share/mamori"
-#endif
 #ifndef MAMORI_PLUGIN_DIR
 #define MAMORI_PLUGIN_DIR "/usr/lib/mamori/plugins"
 #endif
@@ -208,22 +206,11 @@ patterns_drop(struct plg_set *set, unsigned plugin)
 	set->ps_npatterns = k;
 }
 
-/* $MAMORI_DATA_DIR, the build tree beside the daemon, the installed data directory. */
 static int
 host_data_file(struct mm_plugin_ctx *ctx, const char *name, char *out, size_t len)
 {
-	const char *env = getenv("MAMORI_DATA_DIR");
-
-	if (env != NULL && *env != '\0') {
-		snprintf(out, len, "%s/%s", env, name);
-		if (access(out, R_OK) == 0)
-			return (0);
-	}
-	snprintf(out, len, "%s/../share/mamori/%s", ctx->c_set->ps_env.e_exe_dir, name);
-	if (access(out, R_OK) == 0)
-		return (0);
-	snprintf(out, len, "%s/%s", MAMORI_DATA_DIR, name);
-	return (access(out, R_OK) == 0 ? 0 : -ENOENT);
+	(void)ctx;
+	return (mm_data_file(name, out, len));
 }
 
 /* mkdir -p: the state directory may not exist yet when the plugins start. */

@@ -394,12 +394,21 @@ load_output(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 		s->s_control_url = dup_or_null(v);
 	else if (rv != -ENOENT)
 		return (rv);
+	if ((rv = mm_cfg_get_str(cfg, NULL, "metrics.url", NULL, &v, err, errlen)) == 0)
+		s->s_metrics_url = strcmp(v, "off") != 0 ? dup_or_null(v) : NULL;
+	else if (rv != -ENOENT)
+		return (rv);
 	if ((rv = mm_cfg_get_str(cfg, NULL, "output.eve", NULL, &v, err, errlen)) == 0)
 		s->s_eve_out = dup_or_null(v);
 	else if (rv != -ENOENT)
 		return (rv);
 	if ((rv = mm_cfg_get_str(cfg, NULL, "output.summary_json", NULL, &v, err, errlen)) == 0)
 		s->s_summary_json = dup_or_null(v);
+	else if (rv != -ENOENT)
+		return (rv);
+	/* Training mode: every event carries the run id and is stored apart. */
+	if ((rv = mm_cfg_get_str(cfg, NULL, "exercise.run_id", NULL, &v, err, errlen)) == 0)
+		s->s_exercise = dup_or_null(v);
 	else if (rv != -ENOENT)
 		return (rv);
 	if ((rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "output.stats_interval", 10 * 1000, 0,
@@ -518,10 +527,12 @@ dp_settings_fini(struct dp_settings *s)
 	mm_prefix_set_fini(&s->s_home_net);
 	free(s->s_flows_out);
 	free(s->s_eve_out);
+	free(s->s_exercise);
 	free(s->s_summary_json);
 	free(s->s_pcap);
 	free(s->s_state_dir);
 	free(s->s_control_url);
+	free(s->s_metrics_url);
 	free(s->s_export_url);
 	free(s->s_export_spool);
 	free(s->s_export_tls_ca);

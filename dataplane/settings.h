@@ -83,6 +83,7 @@ struct dp_settings {
 	char *s_flows_out;            /* EVE flow JSON lines, or NULL */
 	char *s_eve_out;              /* every event as EVE JSON lines, or NULL */
 	char *s_summary_json;         /* summary as one JSON object, or NULL */
+	char *s_exercise;             /* exercise.run_id: tag of every event, or NULL */
 	uint64_t s_stats_interval_ms; /* 0: only at exit */
 	/* offline */
 	char *s_pcap;      /* --pcap FILE: offline run over one capture */
@@ -98,6 +99,7 @@ struct dp_settings {
 	char *s_export_tls_cert_key;
 	char *s_export_tls_server;
 	char *s_control_url; /* control socket; NULL: the default for live runs, none offline */
+	char *s_metrics_url; /* Prometheus endpoint (http://HOST:PORT/PATH); NULL: none */
 };
 
 /* Fills s from the configuration; returns 0 or a negative errno with err set. */

@@ -21,6 +21,7 @@
 #include "store_ckpt.h"
 #include "store_db.h"
 #include "store_ingest.h"
+#include "store_jsin.h"
 #include "store_listen.h"
 #include "store_live.h"
 #include "store_qserve.h"
@@ -90,6 +91,20 @@ static const char usage_text[] =
 	"                           the CA (store.tls.require_client)\n"
 	"  -s, --set KEY=VALUE      set any configuration key, e.g. --set\n"
 	"                           store.retention.days=7\n"
+	"\n"
+	"Central store (fleet mode; keys only, see docs/mamori-store.md):\n"
+	"  store.backend: postgresql           store in PostgreSQL instead of SQLite, taking\n"
+	"                                      events from NATS JetStream (default sqlite)\n"
+	"  store.postgresql.conninfo: STR      libpq conninfo or postgresql:// URI\n"
+	"  store.jetstream.servers: [URL,...]  nats://HOST:PORT or tls://HOST:PORT\n"
+	"  store.jetstream.stream, .durable    stream (MAMORI) and durable consumer\n"
+	"                                      (mamori-store)\n"
+	"  store.jetstream.creds, .tls.ca, .tls.cert, .tls.key   credentials and TLS\n"
+	"  store.jetstream.replicas, .max_age_hours, .max_mb, .duplicate_window_s\n"
+	"                                      for a stream the store creates (3, 168,\n"
+	"                                      10240, 600)\n"
+	"  store.jetstream.ack_wait_s, .batch  redelivery wait (30), events per\n"
+	"                                      transaction (512)\n"
 	"      --check-config       read and check the configuration, then exit\n"
 	"  -l, --log-level LEVEL    err, warn, notice (default), info or debug\n"
 	"  -h, --help               show this help and exit\n"
@@ -104,6 +119,9 @@ static const char usage_text[] =
 	"  mamori-store -c /etc/mamori/mamori.yaml --listen ipc:///run/mamori/ingest.ipc \\\n"
 	"      --listen tls+tcp://0.0.0.0:7450 --tls-cert store.crt --tls-key store.key \\\n"
 	"      --tls-ca exporters-ca.crt --tls-require-client\n"
+	"  mamori-store -s store.backend=postgresql \\\n"
+	"      -s 'store.postgresql.conninfo=host=db1 dbname=mamori' \\\n"
+	"      -s 'store.jetstream.servers=[nats://n1:4222, nats://n2:4222, nats://n3:4222]'\n"
 	"\n"
 	"Exit status: 0 on success, 1 on a runtime error, 2 on a usage or\n"
 	"configuration error.\n";
@@ -350,6 +368,7 @@ struct store {
 	struct store_live *st_live;
 	struct store_ingest *st_ingest;
 	struct store_qserve *st_qserve;
+	struct store_jsin *st_jsin; /* the central store: JetStream into PostgreSQL */
 	struct store_retention st_retention;
 };
 
@@ -358,8 +377,11 @@ store_stop(struct store *st, bool summary)
 {
 	json_t *c = summary && st->st_ingest != NULL ? json_object() : NULL;
 
+	if (summary && st->st_jsin != NULL)
+		c = json_object();
 	/* Ingest first: its writer finishes the transaction in hand. */
 	store_ingest_stop(st->st_ingest, c);
+	store_jsin_stop(st->st_jsin, st->st_jsin != NULL ? c : NULL);
 	if (c != NULL)
 		mm_notice("stopped: %lld batches, %lld events stored, %lld duplicates ignored, "
 			  "%lld batches refused, %lld failed",
@@ -373,6 +395,64 @@ store_stop(struct store *st, bool summary)
 	store_live_free(st->st_live);
 	store_ckpt_stop(st->st_ckpt);
 	store_db_close(st->st_db);
+}
+
+/* The central store: events from JetStream into PostgreSQL, and queries on it. */
+static int
+central_start(struct store *st, const struct store_settings *s, const struct store_listen_conf *lc)
+{
+	const char *live_url = s->s_live, *query_url = s->s_query;
+	struct store_jsin_conf jc;
+	struct store_query_conf qc;
+	struct store_query *q;
+	nng_socket sock;
+	char err[512] = "";
+
+	if (store_listen_open(&sock, nng_pub0_open, &live_url, 1, lc, err, sizeof(err)) < 0)
+		goto fail_msg;
+	if ((st->st_live = store_live_new(sock)) == NULL) {
+		nng_close(sock);
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail_msg;
+	}
+	memset(&jc, 0, sizeof(jc));
+	if ((jc.jc_pg = store_pg_open(s->s_pg_conninfo, err, sizeof(err))) == NULL)
+		goto fail_msg;
+	jc.jc_live = st->st_live;
+	jc.jc_servers = (const char *const *)s->s_js_servers;
+	jc.jc_nservers = s->s_js_nservers;
+	jc.jc_stream = s->s_js_stream;
+	jc.jc_durable = s->s_js_durable;
+	jc.jc_creds = s->s_js_creds;
+	jc.jc_tls_ca = s->s_js_tls_ca;
+	jc.jc_tls_cert = s->s_js_tls_cert;
+	jc.jc_tls_key = s->s_js_tls_key;
+	jc.jc_replicas = (unsigned)s->s_js_replicas;
+	jc.jc_max_age_h = s->s_js_max_age_h;
+	jc.jc_max_mb = s->s_js_max_mb;
+	jc.jc_dup_window_s = s->s_js_dup_s;
+	jc.jc_ack_wait_s = s->s_js_ack_wait_s;
+	jc.jc_batch = (unsigned)s->s_js_batch;
+	if ((st->st_jsin = store_jsin_start(&jc, err, sizeof(err))) == NULL)
+		goto fail_msg;
+	memset(&qc, 0, sizeof(qc));
+	qc.qc_pg_conninfo = s->s_pg_conninfo;
+	qc.qc_stats = store_jsin_stats;
+	qc.qc_stats_arg = st->st_jsin;
+	if ((q = store_query_open(&qc, err, sizeof(err))) == NULL)
+		goto fail_msg;
+	if (store_listen_open(&sock, nng_rep0_open, &query_url, 1, lc, err, sizeof(err)) < 0) {
+		store_query_close(q);
+		goto fail_msg;
+	}
+	if ((st->st_qserve = store_qserve_start(sock, q, err, sizeof(err))) == NULL)
+		goto fail_msg;
+	return (0);
+fail_msg:
+	if (err[0] != '\0')
+		mm_err("%s", err);
+	store_stop(st, false);
+	return (-1);
 }
 
 static int
@@ -393,6 +473,8 @@ store_start(struct store *st, const struct store_settings *s)
 	listen_conf(s, &lc);
 	if (store_rundir_make(s->s_rundir, &lc, err, sizeof(err)) < 0)
 		goto fail_msg;
+	if (s->s_postgresql)
+		return (central_start(st, s, &lc));
 	if ((st->st_db = store_db_open(
 		     s->s_db, s->s_sync_full ? STORE_DB_SYNC_FULL : 0, err, sizeof(err))) == NULL ||
 		(st->st_ckpt = store_ckpt_start(st->st_db, err, sizeof(err))) == NULL)
@@ -414,6 +496,7 @@ store_start(struct store *st, const struct store_settings *s)
 	ic.ic_retention_ms = 0;
 	if ((st->st_ingest = store_ingest_start(&ic, err, sizeof(err))) == NULL)
 		goto fail_msg;
+	memset(&qc, 0, sizeof(qc));
 	qc.qc_db_path = s->s_db;
 	qc.qc_retention = &st->st_retention;
 	qc.qc_stats = store_ingest_stats;
@@ -439,6 +522,17 @@ log_started(const struct store_settings *s)
 {
 	char ingest[1024] = "";
 	size_t n = 0;
+
+	if (s->s_postgresql) {
+		for (size_t i = 0; i < s->s_js_nservers && n < sizeof(ingest); i++)
+			n += (size_t)snprintf(ingest + n, sizeof(ingest) - n, "%s%s",
+				i > 0 ? "," : "", s->s_js_servers[i]);
+		mm_notice("central store: PostgreSQL '%s'; events from JetStream %s (stream %s, "
+			  "consumer %s); queries on %s; live view on %s",
+			s->s_pg_conninfo, ingest, s->s_js_stream, s->s_js_durable, s->s_query,
+			s->s_live);
+		return;
+	}
 
 	for (size_t i = 0; i < s->s_ningest && n < sizeof(ingest); i++)
 		n += (size_t)snprintf(

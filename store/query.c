@@ -19,16 +19,19 @@
 
 #include <mamori/netaddr.h>
 
+#include "store_filter.h"
 #include "store_query.h"
 #include "store_schema.h"
 #include "store_time.h"
 
-#define ERRLEN 256
+#define ERRLEN STORE_FILTER_ERRLEN
 /* SQLite VM instructions between checks of the query deadline. */
 #define PROGRESS_OPS 10000
 
 struct store_query {
-	struct store_db *q_db;
+	struct store_db *q_db; /* SQLite, or */
+	PGconn *q_pg;          /* PostgreSQL (the central store) */
+	char *q_pg_conninfo;
 	struct store_query_conf q_conf;
 	int64_t q_deadline; /* ns; a running statement past it is stopped */
 	atomic_bool q_stop; /* shutting down: stop whatever runs */
@@ -39,26 +42,6 @@ enum op {
 	OP_COUNT = 1 << 1,
 	OP_STATS = 1 << 2,
 	OP_TYPES = 1 << 3,
-};
-
-struct filter {
-	const char *f_type;
-	const char *f_text;
-	const char *f_plugin;
-	const char *f_exercise;
-	int64_t f_since;
-	int64_t f_until;
-	int64_t f_producer;
-	int64_t f_after[3]; /* ts, producer, seq */
-	int64_t f_limit;
-	uint8_t f_lo[16]; /* the ip prefix as an address range */
-	uint8_t f_hi[16];
-	bool f_has_since;
-	bool f_has_until;
-	bool f_has_producer;
-	bool f_has_after;
-	bool f_has_ip;
-	bool f_desc;
 };
 
 static int
@@ -79,6 +62,15 @@ store_query_open(const struct store_query_conf *conf, char *err, size_t errlen)
 		return (NULL);
 	}
 	q->q_conf = *conf;
+	if (conf->qc_pg_conninfo != NULL) {
+		if ((q->q_pg_conninfo = strdup(conf->qc_pg_conninfo)) == NULL) {
+			snprintf(err, errlen, "query: out of memory");
+			free(q);
+			return (NULL);
+		}
+		/* Connected at the first request, and again after a failure. */
+		return (q);
+	}
 	if ((q->q_db = store_db_open(conf->qc_db_path, STORE_DB_READER, err, errlen)) == NULL) {
 		free(q);
 		return (NULL);
@@ -93,6 +85,9 @@ store_query_close(struct store_query *q)
 	if (q == NULL)
 		return;
 	store_db_close(q->q_db);
+	if (q->q_pg != NULL)
+		PQfinish(q->q_pg);
+	free(q->q_pg_conninfo);
 	free(q);
 }
 
@@ -101,7 +96,8 @@ store_query_interrupt(struct store_query *q)
 {
 	/* sqlite3_interrupt() alone would miss a statement about to start. */
 	atomic_store(&q->q_stop, true);
-	sqlite3_interrupt(store_db_conn(q->q_db));
+	if (q->q_db != NULL)
+		sqlite3_interrupt(store_db_conn(q->q_db));
 }
 
 static char *
@@ -153,7 +149,7 @@ parse_time(json_t *v, const char *key, int64_t *out, char *err)
 }
 
 static int
-parse_prefix(json_t *v, struct filter *f, char *err)
+parse_prefix(json_t *v, struct store_filter *f, char *err)
 {
 	struct mm_prefix p;
 
@@ -172,7 +168,7 @@ parse_prefix(json_t *v, struct filter *f, char *err)
 }
 
 static int
-parse_cursor(json_t *v, struct filter *f, char *err)
+parse_cursor(json_t *v, struct store_filter *f, char *err)
 {
 	const char *s = json_string_value(v);
 	long long a, b, c;
@@ -203,7 +199,7 @@ parse_string(json_t *v, const char *key, const char **out, char *err)
 
 /* Reads the members of a request into f; every member must be known for op. */
 static int
-parse_request(json_t *req, enum op op, struct filter *f, char *err)
+parse_request(json_t *req, enum op op, struct store_filter *f, char *err)
 {
 	const unsigned filters = OP_QUERY | OP_COUNT;
 	const char *key;
@@ -241,6 +237,9 @@ parse_request(json_t *req, enum op op, struct filter *f, char *err)
 		} else if (strcmp(key, "exercise") == 0) {
 			allowed = filters;
 			rv = parse_string(v, key, &f->f_exercise, err);
+		} else if (strcmp(key, "site") == 0) {
+			allowed = filters;
+			rv = parse_string(v, key, &f->f_site, err);
 		} else if (strcmp(key, "producer") == 0) {
 			allowed = filters;
 			if (!json_is_integer(v)) {
@@ -294,14 +293,14 @@ parse_request(json_t *req, enum op op, struct filter *f, char *err)
  * tell the two apart.
  */
 static bool
-ip_by_blocks(const struct filter *f)
+ip_by_blocks(const struct store_filter *f)
 {
 	return (f->f_has_ip && !(f->f_has_since && f->f_has_until));
 }
 
 /* Appends "SELECT what FROM events", after the list of id blocks when they are probed. */
 static void
-sql_select(sqlite3_str *sql, const struct filter *f, const char *what)
+sql_select(sqlite3_str *sql, const struct store_filter *f, const char *what)
 {
 	if (ip_by_blocks(f))
 		sqlite3_str_appendf(sql,
@@ -318,7 +317,7 @@ sql_select(sqlite3_str *sql, const struct filter *f, const char *what)
  * bind_filter() binds them in the same order.
  */
 static void
-sql_where(sqlite3_str *sql, const struct filter *f)
+sql_where(sqlite3_str *sql, const struct store_filter *f)
 {
 	const char *and = " WHERE ";
 	int i = 1;
@@ -367,7 +366,7 @@ sql_where(sqlite3_str *sql, const struct filter *f)
 }
 
 static void
-bind_filter(sqlite3_stmt *st, const struct filter *f)
+bind_filter(sqlite3_stmt *st, const struct store_filter *f)
 {
 	int i = 1;
 
@@ -425,7 +424,7 @@ step_error(struct store_query *q, int rc, char *err)
 }
 
 static json_t *
-do_query(struct store_query *q, const struct filter *f, char *err)
+do_query(struct store_query *q, const struct store_filter *f, char *err)
 {
 	sqlite3_str *sql = sqlite3_str_new(store_db_conn(q->q_db));
 	json_t *a = NULL, *events = NULL, *next = json_null();
@@ -492,7 +491,7 @@ fail:
 }
 
 static json_t *
-do_count(struct store_query *q, const struct filter *f, char *err)
+do_count(struct store_query *q, const struct store_filter *f, char *err)
 {
 	sqlite3_str *sql = sqlite3_str_new(store_db_conn(q->q_db));
 	sqlite3_stmt *st;
@@ -658,11 +657,67 @@ parse_op(json_t *req, enum op *op, char *err)
 	return (-EINVAL);
 }
 
+static json_t *pg_answer_once(
+	struct store_query *q, enum op op, const struct store_filter *f, char *err);
+
+/*
+ * The central store's answer: the database connected (again) when needed.  A
+ * connection lost since the last request (a PostgreSQL restart or failover)
+ * shows only when used: then the request is tried once more on a new one.
+ */
+static json_t *
+pg_answer(struct store_query *q, enum op op, const struct store_filter *f, char *err)
+{
+	json_t *a;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (q->q_pg != NULL && PQstatus(q->q_pg) != CONNECTION_OK) {
+			PQfinish(q->q_pg);
+			q->q_pg = NULL;
+		}
+		if (q->q_pg == NULL && (q->q_pg = store_pgq_connect(q->q_pg_conninfo,
+						STORE_QUERY_TIME_MS, err)) == NULL)
+			return (NULL);
+		if ((a = pg_answer_once(q, op, f, err)) != NULL ||
+			PQstatus(q->q_pg) == CONNECTION_OK)
+			return (a);
+	}
+	return (NULL);
+}
+
+static json_t *
+pg_answer_once(struct store_query *q, enum op op, const struct store_filter *f, char *err)
+{
+	json_t *a = NULL, *ingest;
+
+	switch (op) {
+	case OP_QUERY:
+		return (store_pgq_query(q->q_pg, f, err));
+	case OP_COUNT:
+		return (store_pgq_count(q->q_pg, f, err));
+	case OP_TYPES:
+		return (store_pgq_types(q->q_pg, err));
+	case OP_STATS:
+		if ((a = store_pgq_stats(q->q_pg, err)) == NULL)
+			return (NULL);
+		if ((ingest = json_object()) == NULL ||
+			json_object_set_new(a, "ingest", ingest) != 0) {
+			json_decref(a);
+			snprintf(err, ERRLEN, "out of memory");
+			return (NULL);
+		}
+		if (q->q_conf.qc_stats != NULL)
+			q->q_conf.qc_stats(q->q_conf.qc_stats_arg, ingest);
+		return (a);
+	}
+	return (NULL);
+}
+
 char *
 store_query_answer(struct store_query *q, const void *req, size_t len)
 {
 	char err[ERRLEN] = "";
-	struct filter f;
+	struct store_filter f;
 	json_error_t jerr;
 	json_t *r, *a = NULL;
 	enum op op;
@@ -682,6 +737,17 @@ store_query_answer(struct store_query *q, const void *req, size_t len)
 		return (answer_error(err));
 	}
 	q->q_deadline = store_time_now() + (int64_t)STORE_QUERY_TIME_MS * 1000000;
+	if (q->q_pg_conninfo != NULL) {
+		a = pg_answer(q, op, &f, err);
+		json_decref(r);
+		return (a != NULL ? answer_ok(a)
+				  : answer_error(err[0] != '\0' ? err : "out of memory"));
+	}
+	if (f.f_site != NULL) {
+		json_decref(r);
+		return (answer_error("\"site\": this is an appliance's own store, which keeps no "
+				     "sites; ask the central store (store.backend: postgresql)"));
+	}
 	switch (op) {
 	case OP_QUERY:
 		a = do_query(q, &f, err);

@@ -187,6 +187,67 @@ load_sync(struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t 
 	return (0);
 }
 
+/* store.backend and, for postgresql, the database and the JetStream consumer. */
+static int
+load_backend(struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const char *v = "sqlite";
+	int rv;
+
+	if ((rv = mm_cfg_get_str(cfg, NULL, "store.backend", "sqlite", &v, err, errlen)) < 0 &&
+		rv != -ENOENT)
+		return (rv);
+	if (strcmp(v, "sqlite") != 0 && strcmp(v, "postgresql") != 0) {
+		snprintf(err, errlen, "%s: store.backend: expected sqlite or postgresql, got '%s'",
+			mm_cfg_name(cfg), v);
+		return (-EINVAL);
+	}
+	s->s_postgresql = strcmp(v, "postgresql") == 0;
+	if ((rv = get_str(cfg, "store.postgresql.conninfo", "dbname=mamori", &s->s_pg_conninfo, err,
+		     errlen)) < 0 ||
+		(rv = absent_ok(mm_cfg_get_strv(cfg, NULL, "store.jetstream.servers",
+			 &s->s_js_servers, &s->s_js_nservers, err, errlen))) < 0 ||
+		(rv = get_str(cfg, "store.jetstream.stream", STORE_DEFAULT_JS_STREAM,
+			 &s->s_js_stream, err, errlen)) < 0 ||
+		(rv = get_str(cfg, "store.jetstream.durable", STORE_DEFAULT_JS_DURABLE,
+			 &s->s_js_durable, err, errlen)) < 0 ||
+		(rv = get_opt_str(cfg, "store.jetstream.creds", &s->s_js_creds, err, errlen)) < 0 ||
+		(rv = get_opt_str(cfg, "store.jetstream.tls.ca", &s->s_js_tls_ca, err, errlen)) <
+			0 ||
+		(rv = get_opt_str(
+			 cfg, "store.jetstream.tls.cert", &s->s_js_tls_cert, err, errlen)) < 0 ||
+		(rv = get_opt_str(cfg, "store.jetstream.tls.key", &s->s_js_tls_key, err, errlen)) <
+			0)
+		return (rv);
+	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.replicas", 3, 1, 5,
+		     &s->s_js_replicas, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.max_age_hours", 168, 0,
+			 100000, &s->s_js_max_age_h, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.max_mb", 10240, 0,
+			 1U << 30, &s->s_js_max_mb, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.duplicate_window_s", 600,
+			 1, 86400 * 7, &s->s_js_dup_s, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.ack_wait_s", 30, 1, 3600,
+			 &s->s_js_ack_wait_s, err, errlen))) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.jetstream.batch", 512, 1, 10000,
+			 &s->s_js_batch, err, errlen))) < 0)
+		return (rv);
+	if (s->s_postgresql && s->s_js_nservers == 0) {
+		snprintf(err, errlen,
+			"%s: store.backend postgresql: expected store.jetstream.servers, the NATS "
+			"servers to consume events from (nats://HOST:PORT, ...)",
+			mm_cfg_name(cfg));
+		return (-EINVAL);
+	}
+	if ((s->s_js_tls_cert == NULL) != (s->s_js_tls_key == NULL)) {
+		snprintf(err, errlen,
+			"%s: store.jetstream.tls: expected both a cert and a key, or neither",
+			mm_cfg_name(cfg));
+		return (-EINVAL);
+	}
+	return (0);
+}
+
 /* Sections other than "store" belong to the programs sharing the file. */
 static void
 mark_others(const struct mm_cfg *cfg)
@@ -220,7 +281,8 @@ store_settings_load(struct store_settings *s, const struct mm_cfg *cfg, char *er
 			 STORE_DEFAULT_MAX_SIZE_MB, 0, 1U << 30, &s->s_max_size_mb, err, errlen))) <
 			0)
 		goto fail;
-	if ((rv = load_sync(s, cfg, err, errlen)) < 0)
+	if ((rv = load_sync(s, cfg, err, errlen)) < 0 ||
+		(rv = load_backend(s, cfg, err, errlen)) < 0)
 		goto fail;
 	mark_others(cfg);
 	if (mm_cfg_check_unused(cfg, err, errlen) > 0) {
@@ -247,5 +309,13 @@ store_settings_free(struct store_settings *s)
 	free(s->s_tls_key);
 	free(s->s_tls_ca);
 	free(s->s_group);
+	free(s->s_pg_conninfo);
+	mm_cfg_strv_free(s->s_js_servers);
+	free(s->s_js_stream);
+	free(s->s_js_durable);
+	free(s->s_js_creds);
+	free(s->s_js_tls_ca);
+	free(s->s_js_tls_cert);
+	free(s->s_js_tls_key);
 	memset(s, 0, sizeof(*s));
 }

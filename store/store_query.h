@@ -25,6 +25,7 @@ struct store_query_conf {
 	/* Adds the ingest counters to a stats answer (an object); may be NULL. */
 	void (*qc_stats)(void *arg, json_t *ingest);
 	void *qc_stats_arg;
+	const char *qc_pg_conninfo; /* set: the central store's PostgreSQL, not qc_db_path */
 };
 
 struct store_query;

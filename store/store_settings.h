@@ -18,6 +18,8 @@
 #define STORE_DEFAULT_DB          "/var/lib/mamori/store.db"
 #define STORE_DEFAULT_DAYS        30
 #define STORE_DEFAULT_MAX_SIZE_MB 10240
+#define STORE_DEFAULT_JS_STREAM   "MAMORI"
+#define STORE_DEFAULT_JS_DURABLE  "mamori-store"
 
 struct store_settings {
 	char *s_db;
@@ -33,7 +35,23 @@ struct store_settings {
 	char *s_tls_key;
 	char *s_tls_ca;
 	bool s_tls_require_client;
-	char *s_group; /* ipc access for this group, or NULL */
+	char *s_group;       /* ipc access for this group, or NULL */
+	bool s_postgresql;   /* store.backend: postgresql (else sqlite) */
+	char *s_pg_conninfo; /* store.postgresql.conninfo (libpq keywords or a URI) */
+	char **s_js_servers; /* store.jetstream.servers; NULL-terminated */
+	size_t s_js_nservers;
+	char *s_js_stream;        /* store.jetstream.stream */
+	char *s_js_durable;       /* store.jetstream.durable */
+	char *s_js_creds;         /* store.jetstream.creds */
+	char *s_js_tls_ca;        /* store.jetstream.tls.ca */
+	char *s_js_tls_cert;      /* store.jetstream.tls.cert */
+	char *s_js_tls_key;       /* store.jetstream.tls.key */
+	uint64_t s_js_replicas;   /* store.jetstream.replicas, for a stream the store creates */
+	uint64_t s_js_max_age_h;  /* store.jetstream.max_age_hours */
+	uint64_t s_js_max_mb;     /* store.jetstream.max_mb */
+	uint64_t s_js_dup_s;      /* store.jetstream.duplicate_window_s */
+	uint64_t s_js_ack_wait_s; /* store.jetstream.ack_wait_s */
+	uint64_t s_js_batch;      /* store.jetstream.batch */
 	bool s_has_gid;
 	gid_t s_gid; /* s_group's id */
 };

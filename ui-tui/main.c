@@ -42,7 +42,7 @@ static volatile sig_atomic_t got_signal;
 
 static const char usage[] =
 	"Usage: " UI_PROG " [--control URL] [--store URL] [--live URL] [--refresh SECONDS]\n"
-	"                      [--read-only] [--no-color]\n"
+	"                      [--site NAME] [--read-only] [--no-color]\n"
 	"The operator's console of a Mamori appliance: traffic, flows, plugins, the\n"
 	"live tail of committed events and the plugins' findings, and control of\n"
 	"mamorid (reload, enable or disable a plugin, stop).\n"
@@ -54,6 +54,8 @@ static const char usage[] =
 	"                         " DEFAULT_QUERY ")\n"
 	"      --live URL         the store's live view, pub (default $MAMORI_LIVE, else\n"
 	"                         " DEFAULT_LIVE ")\n"
+	"      --site NAME        with a central store (fleet mode): show only the events\n"
+	"                         of this appliance site in lists and searches\n"
 	"      --refresh SECONDS  between polls of mamorid and the store, 0.2 to 60\n"
 	"                         (default 1)\n"
 	"      --read-only        a viewer: the control keys are disabled\n"
@@ -74,6 +76,7 @@ enum {
 	OPT_REFRESH,
 	OPT_READ_ONLY,
 	OPT_NO_COLOR,
+	OPT_SITE,
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -108,6 +111,7 @@ parse_args(struct ui *u, int argc, char **argv)
 		{ "refresh", required_argument, NULL, OPT_REFRESH },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "site", required_argument, NULL, OPT_SITE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +136,9 @@ parse_args(struct ui *u, int argc, char **argv)
 			break;
 		case OPT_LIVE:
 			u->u_live = optarg;
+			break;
+		case OPT_SITE:
+			u->u_site = optarg;
 			break;
 		case OPT_REFRESH:
 			errno = 0;
@@ -340,6 +347,7 @@ main(int argc, char **argv)
 		return (EXIT_FAILURE);
 	}
 	u->u_model.m_overview = true;
+	u->u_model.m_s.s_query.l_site = u->u_site;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -57,6 +57,7 @@ struct ui {
 	const char *u_control;
 	const char *u_store;
 	const char *u_live;
+	const char *u_site; /* a central store's queries restricted to this site, or NULL */
 	double u_refresh_s;
 	bool u_read_only;
 	bool u_color;

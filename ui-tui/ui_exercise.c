@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Exercise: what the training mode (replay) records: scenarios, ground truth, scores.
- * Until the plugin lands, its members are guessed: a column whose member
- * is absent shows '-', and the summary column shows what is there.
+ * Exercise: what the training mode (replay) records, live: each run's
+ * exercise_run events (started, running with the frames played, finished)
+ * and the exercise_score events mamorictl exercise keeps in the store.  A
+ * column whose member the event has not shows '-' (docs/exercises.md).
  */
 #include "ui_table.h"
 
@@ -12,6 +13,9 @@ static const struct ui_col cols[] = {
 	{ "TIME", UI_COL_TIME, NULL, 11, false },
 	{ "TYPE", UI_COL_TYPE, NULL, 18, false },
 	{ "EXERCISE", UI_COL_FIELD, "exercise", 14, false },
+	{ "STATE", UI_COL_FIELD, "exercise_run.state", 9, false },
+	{ "PLAYED", UI_COL_FIELD, "exercise_run.frames_sent", 9, true },
+	{ "SCORE%", UI_COL_FIELD, "exercise_score.score_percent", 7, true },
 	{ "DETAILS", UI_COL_SUMMARY, NULL, 0, false },
 	{ NULL, UI_COL_TIME, NULL, 0, false },
 };

@@ -226,6 +226,12 @@ ui_link_ask(struct ui_link *l, unsigned chan, const char *key, json_t *req, int 
 		json_decref(req);
 		return (-EBUSY);
 	}
+	if (l->l_site != NULL) {
+		const char *op = json_string_value(json_object_get(req, "op"));
+
+		if (op != NULL && (strcmp(op, "query") == 0 || strcmp(op, "count") == 0))
+			json_object_set_new(req, "site", json_string(l->l_site));
+	}
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (text == NULL)

@@ -63,6 +63,7 @@ struct ui_link {
 	bool l_answered;      /* the last exchange got an answer */
 	bool l_ever;          /* some exchange ever got an answer */
 	char l_error[UI_LINK_ERRLEN];
+	const char *l_site; /* set: added as "site" to every query and count (central store) */
 	struct ui_chan l_chan[UI_LINK_CHANS];
 };
 

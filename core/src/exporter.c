@@ -33,7 +33,7 @@
 #include "mamori/exporter.h"
 #include "mamori/log.h"
 #include "mamori/spool.h"
-#include "exporter_link.h"
+#include "exporter_sink.h"
 
 /* The same serialisation as mm_eve_write, so the EVE file and the store agree byte for byte. */
 #define EX_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
@@ -74,7 +74,8 @@ struct mm_exporter {
 	uint32_t ex_retry_min_ms;
 	uint32_t ex_retry_max_ms;
 
-	struct ex_link *ex_link;
+	const struct ex_sink_ops *ex_ops;
+	void *ex_sink;
 	unsigned ex_connects_seen;
 
 	/* The open batch. */
@@ -124,6 +125,59 @@ struct mm_exporter {
 	struct mm_exporter_stats ex_st;
 };
 
+const struct ex_sink_ops *
+ex_sink_for_url(const char *url)
+{
+	if (strncmp(url, "nats://", 7) == 0 || strncmp(url, "tls://", 6) == 0)
+		return (&ex_sink_jetstream);
+	return (&ex_sink_store);
+}
+
+char *
+ex_url_redact(const char *url)
+{
+	size_t len = strlen(url);
+	/* Each "://" (3 bytes) may grow by 3 ("user:@" -> "user:***@"): twice the input suffices.
+	 */
+	char *out = malloc(2 * len + 1), *o = out;
+	const char *p = url;
+
+	if (out == NULL)
+		return (NULL);
+	while (*p != '\0') {
+		const char *scheme = strstr(p, "://"), *end, *at, *colon;
+
+		if (scheme == NULL) {
+			o = stpcpy(o, p);
+			break;
+		}
+		scheme += 3;
+		memcpy(o, p, (size_t)(scheme - p));
+		o += scheme - p;
+		end = scheme + strcspn(scheme, ",?/");
+		at = memchr(scheme, '@', (size_t)(end - scheme));
+		colon = at != NULL ? memchr(scheme, ':', (size_t)(at - scheme)) : NULL;
+		if (colon != NULL) {
+			/* user:password@ -> user:***@ */
+			memcpy(o, scheme, (size_t)(colon - scheme) + 1);
+			o += colon - scheme + 1;
+			o = stpcpy(o, "***");
+			scheme = at;
+		}
+		memcpy(o, scheme, (size_t)(end - scheme));
+		o += end - scheme;
+		p = end;
+		if (*p == ',' || *p == '/') {
+			*o++ = *p++;
+		} else if (*p == '?') {
+			o = stpcpy(o, p);
+			break;
+		}
+	}
+	*o = '\0';
+	return (out);
+}
+
 static uint64_t
 mono_ms(void)
 {
@@ -160,7 +214,7 @@ ex_abort(struct mm_exporter *ex)
 {
 	if (!ex->ex_busy)
 		return;
-	ex_link_abort(ex->ex_link);
+	ex->ex_ops->so_abort(ex->ex_sink);
 	ex->ex_busy = false;
 }
 
@@ -360,7 +414,8 @@ ex_ack(struct mm_exporter *ex, const void *msg, size_t len)
 	char why[160];
 
 	if (mm_bus_ack_decode(msg, len, &ack, why, sizeof(why)) != 0) {
-		ex_failed(ex, false, "store %s: bad acknowledgement: %s", ex->ex_url, why);
+		ex_failed(ex, false, "%s %s: bad acknowledgement: %s", ex->ex_ops->so_kind,
+			ex->ex_url, why);
 		return;
 	}
 	/*
@@ -371,27 +426,28 @@ ex_ack(struct mm_exporter *ex, const void *msg, size_t len)
 	if (ack.ba_status == 0 &&
 		(ack.ba_producer != ex->ex_if_producer || ack.ba_acked_seq != last)) {
 		ex_failed(ex, false,
-			"store %s: acknowledgement for producer %016" PRIx64 " seq %" PRIu64
+			"%s %s: acknowledgement for producer %016" PRIx64 " seq %" PRIu64
 			", expected producer %016" PRIx64 " seq %" PRIu64,
-			ex->ex_url, ack.ba_producer, ack.ba_acked_seq, ex->ex_if_producer, last);
+			ex->ex_ops->so_kind, ex->ex_url, ack.ba_producer, ack.ba_acked_seq,
+			ex->ex_if_producer, last);
 		return;
 	}
 	if (ack.ba_status != 0 && !status_is_final(ack.ba_status)) {
 		ex_failed(ex, false,
-			"store %s: refused producer %016" PRIx64 " seq %" PRIu64 "-%" PRIu64
+			"%s %s: refused producer %016" PRIx64 " seq %" PRIu64 "-%" PRIu64
 			": %s (%s); will retry",
-			ex->ex_url, ex->ex_if_producer, ex->ex_if_first_seq, last,
-			strerror(ack.ba_status), ack.ba_reason);
+			ex->ex_ops->so_kind, ex->ex_url, ex->ex_if_producer, ex->ex_if_first_seq,
+			last, strerror(ack.ba_status), ack.ba_reason);
 		return;
 	}
 	if (ack.ba_status != 0) {
 		ex->ex_st.es_rejected += ex->ex_if_count;
 		ex->ex_st.es_store_errors++;
 		snprintf(ex->ex_st.es_last_error, sizeof(ex->ex_st.es_last_error),
-			"store %s: rejected producer %016" PRIx64 " seq %" PRIu64 "-%" PRIu64
+			"%s %s: rejected producer %016" PRIx64 " seq %" PRIu64 "-%" PRIu64
 			" for good: %s (%s); %u events dropped",
-			ex->ex_url, ex->ex_if_producer, ex->ex_if_first_seq, last,
-			strerror(ack.ba_status), ack.ba_reason, ex->ex_if_count);
+			ex->ex_ops->so_kind, ex->ex_url, ex->ex_if_producer, ex->ex_if_first_seq,
+			last, strerror(ack.ba_status), ack.ba_reason, ex->ex_if_count);
 		mm_err("%s", ex->ex_st.es_last_error);
 	} else {
 		ex->ex_st.es_acked += ex->ex_if_count;
@@ -400,8 +456,8 @@ ex_ack(struct mm_exporter *ex, const void *msg, size_t len)
 	}
 	ex_drop_head(ex);
 	if (ex->ex_errors_in_row > 0)
-		mm_notice("store %s: answering again after %" PRIu64 " failed exchanges",
-			ex->ex_url, ex->ex_errors_in_row);
+		mm_notice("%s %s: answering again after %" PRIu64 " failed exchanges",
+			ex->ex_ops->so_kind, ex->ex_url, ex->ex_errors_in_row);
 	ex->ex_errors_in_row = 0;
 	ex->ex_store_ok = true;
 	ex->ex_backoff_ms = ex->ex_retry_min_ms;
@@ -417,21 +473,24 @@ ex_finish(struct mm_exporter *ex)
 	size_t len;
 	int err = 0;
 
-	switch (ex_link_poll(ex->ex_link, &reply, &len, &err)) {
+	switch (ex->ex_ops->so_poll(ex->ex_sink, &reply, &len, &err)) {
 	case XL_IDLE:
 	case XL_RUNNING:
 		return;
 	case XL_SEND_FAILED:
 		ex->ex_busy = false;
-		ex_failed(ex, true, "store %s: batch seq %" PRIu64 "-%" PRIu64 " not taken: %s%s",
-			ex->ex_url, ex->ex_if_first_seq, last, nng_strerror(err),
-			err == NNG_ETIMEDOUT ? " (no connection to the store)" : "");
+		ex_failed(ex, true, "%s %s: batch seq %" PRIu64 "-%" PRIu64 " not taken: %s%s",
+			ex->ex_ops->so_kind, ex->ex_url, ex->ex_if_first_seq, last,
+			ex->ex_ops->so_strerror(err),
+			ex->ex_ops == &ex_sink_store && err == NNG_ETIMEDOUT
+				? " (no connection to the store)"
+				: "");
 		return;
 	case XL_RECV_FAILED:
 		ex->ex_busy = false;
-		ex_failed(ex, true,
-			"store %s: no acknowledgement for seq %" PRIu64 "-%" PRIu64 ": %s",
-			ex->ex_url, ex->ex_if_first_seq, last, nng_strerror(err));
+		ex_failed(ex, true, "%s %s: no acknowledgement for seq %" PRIu64 "-%" PRIu64 ": %s",
+			ex->ex_ops->so_kind, ex->ex_url, ex->ex_if_first_seq, last,
+			ex->ex_ops->so_strerror(err));
 		return;
 	case XL_REPLIED:
 		ex->ex_busy = false;
@@ -478,8 +537,8 @@ ex_start(struct mm_exporter *ex)
 	} else {
 		return;
 	}
-	if (ex_link_start(ex->ex_link, buf, len, ex->ex_send_timeout_ms, ex->ex_ack_timeout_ms) !=
-		0) {
+	if (ex->ex_ops->so_start(
+		    ex->ex_sink, buf, len, ex->ex_send_timeout_ms, ex->ex_ack_timeout_ms) != 0) {
 		ex_error(ex, "exporter: out of memory for a message of %zu bytes", len);
 		ex->ex_retry_at = ex->ex_now + ex->ex_retry_max_ms;
 		return;
@@ -523,7 +582,7 @@ mm_exporter_poll(struct mm_exporter *ex, uint64_t now_ms)
 	if (ex->ex_busy)
 		ex_finish(ex);
 	/* A new connection is the best moment to try again: do not sit out the back-off. */
-	if ((connects = ex_link_connects(ex->ex_link)) != ex->ex_connects_seen) {
+	if ((connects = ex->ex_ops->so_connects(ex->ex_sink)) != ex->ex_connects_seen) {
 		ex->ex_connects_seen = connects;
 		ex->ex_backoff_ms = ex->ex_retry_min_ms;
 		ex->ex_retry_at = now_ms;
@@ -641,7 +700,8 @@ ex_destroy(struct mm_exporter *ex)
 {
 	struct ex_batch *eb;
 
-	ex_link_close(ex->ex_link);
+	if (ex->ex_sink != NULL)
+		ex->ex_ops->so_close(ex->ex_sink);
 	while ((eb = TAILQ_FIRST(&ex->ex_queue)) != NULL) {
 		TAILQ_REMOVE(&ex->ex_queue, eb, eb_link);
 		free(eb);
@@ -687,6 +747,7 @@ mm_exporter_new(const struct mm_exporter_conf *conf, char *err, size_t errlen)
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		goto err_nomem;
 	TAILQ_INIT(&ex->ex_queue);
+	ex->ex_ops = ex_sink_for_url(conf->ec_url);
 	ex->ex_batch_events = EX_DEFAULT(conf->ec_batch_events, MM_EXPORTER_BATCH_EVENTS);
 	ex->ex_batch_delay_ms = EX_DEFAULT(conf->ec_batch_delay_ms, MM_EXPORTER_BATCH_DELAY_MS);
 	ex->ex_queue_max = EX_DEFAULT(conf->ec_queue_batches, MM_EXPORTER_QUEUE_BATCHES);
@@ -716,7 +777,7 @@ mm_exporter_new(const struct mm_exporter_conf *conf, char *err, size_t errlen)
 
 	ex->ex_text_cap = EX_TEXT_INIT;
 	ex->ex_open_size = MM_BUS_BATCH_HDR;
-	if ((ex->ex_url = strdup(conf->ec_url)) == NULL ||
+	if ((ex->ex_url = ex_url_redact(conf->ec_url)) == NULL ||
 		(ex->ex_text = malloc(ex->ex_text_cap)) == NULL ||
 		(ex->ex_open = calloc(ex->ex_batch_events, sizeof(*ex->ex_open))) == NULL ||
 		(ex->ex_evs = calloc(ex->ex_batch_events, sizeof(*ex->ex_evs))) == NULL)
@@ -745,9 +806,9 @@ mm_exporter_new(const struct mm_exporter_conf *conf, char *err, size_t errlen)
 				  ") to deliver first",
 				conf->ec_spool_path, si.si_events, si.si_records, si.si_producer);
 	}
-	if ((rv = ex_link_open(conf,
+	if ((rv = ex->ex_ops->so_open(conf,
 		     EX_DEFAULT(conf->ec_reconnect_min_ms, MM_EXPORTER_RECONN_MIN_MS),
-		     EX_DEFAULT(conf->ec_reconnect_max_ms, MM_EXPORTER_RECONN_MAX_MS), &ex->ex_link,
+		     EX_DEFAULT(conf->ec_reconnect_max_ms, MM_EXPORTER_RECONN_MAX_MS), &ex->ex_sink,
 		     err, errlen)) != 0)
 		goto err;
 	mm_info("exporter: producer %016" PRIx64 " from seq %" PRIu64 " to %s", ex->ex_producer,
@@ -794,6 +855,6 @@ mm_exporter_stats(const struct mm_exporter *ex, struct mm_exporter_stats *st)
 	st->es_spool_file_bytes = si.si_file_bytes;
 	st->es_spool_damaged = si.si_damaged_records;
 	st->es_spool_damaged_bytes = si.si_damaged_bytes;
-	st->es_connected = ex_link_connected(ex->ex_link);
+	st->es_connected = ex->ex_ops->so_connected(ex->ex_sink);
 	st->es_store_ok = ex->ex_store_ok;
 }

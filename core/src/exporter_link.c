@@ -317,3 +317,64 @@ ex_link_connects(const struct ex_link *xl)
 {
 	return (atomic_load(&((struct ex_link *)(uintptr_t)xl)->xl_connects));
 }
+
+/* The link as the exporter's "store" sink (exporter_sink.h). */
+static int
+sink_open(const struct mm_exporter_conf *conf, uint32_t reconnect_min_ms, uint32_t reconnect_max_ms,
+	void **out, char *err, size_t errlen)
+{
+	struct ex_link *xl;
+	int rv;
+
+	rv = ex_link_open(conf, reconnect_min_ms, reconnect_max_ms, &xl, err, errlen);
+	*out = xl;
+	return (rv);
+}
+
+static void
+sink_close(void *sink)
+{
+	ex_link_close(sink);
+}
+
+static int
+sink_start(void *sink, const void *msg, size_t len, uint32_t send_ms, uint32_t reply_ms)
+{
+	return (ex_link_start(sink, msg, len, send_ms, reply_ms));
+}
+
+static enum ex_link_state
+sink_poll(void *sink, const void **reply, size_t *len, int *err)
+{
+	return (ex_link_poll(sink, reply, len, err));
+}
+
+static void
+sink_abort(void *sink)
+{
+	ex_link_abort(sink);
+}
+
+static bool
+sink_connected(const void *sink)
+{
+	return (ex_link_connected(sink));
+}
+
+static unsigned
+sink_connects(const void *sink)
+{
+	return (ex_link_connects(sink));
+}
+
+const struct ex_sink_ops ex_sink_store = {
+	.so_kind = "store",
+	.so_open = sink_open,
+	.so_close = sink_close,
+	.so_start = sink_start,
+	.so_poll = sink_poll,
+	.so_abort = sink_abort,
+	.so_connected = sink_connected,
+	.so_connects = sink_connects,
+	.so_strerror = nng_strerror,
+};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internal to the exporter: its link to the store, one nng req socket with
+ * Internal to the exporter: the store sink, one nng req socket with
  * one context and one aio, carrying one exchange (a batch out, its
  * acknowledgement back) at a time.  The link knows nothing of batches; the
  * exporter knows nothing of nng.
@@ -12,17 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mamori/exporter.h"
+#include "exporter_sink.h"
 
 struct ex_link;
-
-enum ex_link_state {
-	XL_IDLE,        /* no exchange started */
-	XL_RUNNING,     /* sending, or waiting for the reply */
-	XL_REPLIED,     /* the reply is in */
-	XL_SEND_FAILED, /* no connected store took the message in time, or the send failed */
-	XL_RECV_FAILED, /* no reply in time, or the connection dropped while waiting */
-};
 
 /*
  * Opens the socket (NNG_OPT_RECVMAXSZ, reconnect back-off, nng's request

@@ -4,6 +4,12 @@
  * of the message for those two levels.  Each line is formatted first and
  * written with one call, so lines from several threads or processes sharing
  * stderr do not interleave.
+ *
+ * Under systemd, stderr is a journal stream: each line then starts with its
+ * syslog priority ("<3>"), which journald strips and records as PRIORITY,
+ * so 'journalctl -p warning' works.  MAMORI_LOG_TARGET=syslog sends the
+ * lines to syslog(3) instead (facility daemon), for hosts that collect
+ * logs with a syslog daemon.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -11,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "mamori/log.h"
 
@@ -24,6 +33,7 @@ static const char *log_prog = "mamori";
 static atomic_int log_level = MM_LOG_INFO;
 /* Set once by mm_log_init: journald and terminals stamp lines themselves. */
 static bool log_timestamps;
+static enum mm_log_target log_target = MM_LOG_TO_STDERR;
 
 static const struct {
 	const char *ln_name;
@@ -38,10 +48,24 @@ static const struct {
 	{ "debug", MM_LOG_DEBUG },
 };
 
+/* True when stderr is the stream systemd connected to the journal ($JOURNAL_STREAM). */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+		fstat(STDERR_FILENO, &st) != 0)
+		return (false);
+	return ((unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino);
+}
+
 void
 mm_log_init(const char *prog, enum mm_log_level level)
 {
-	const char *env;
+	const char *env, *target;
 
 	if (prog != NULL) {
 		const char *slash = strrchr(prog, '/');
@@ -50,6 +74,27 @@ mm_log_init(const char *prog, enum mm_log_level level)
 	mm_log_set_level(level);
 	env = getenv("MAMORI_LOG_TIMESTAMPS");
 	log_timestamps = !isatty(STDERR_FILENO) && env != NULL && strcmp(env, "1") == 0;
+	target = getenv("MAMORI_LOG_TARGET");
+	if (target != NULL && strcmp(target, "syslog") == 0) {
+		log_target = MM_LOG_TO_SYSLOG;
+		openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	} else if (target != NULL && strcmp(target, "journal") == 0) {
+		log_target = MM_LOG_TO_JOURNAL;
+	} else if (target != NULL && strcmp(target, "stderr") == 0) {
+		log_target = MM_LOG_TO_STDERR;
+	} else {
+		log_target = stderr_is_journal() ? MM_LOG_TO_JOURNAL : MM_LOG_TO_STDERR;
+		if (target != NULL && *target != '\0' && strcmp(target, "auto") != 0)
+			mm_warn("MAMORI_LOG_TARGET: expected auto, stderr, journal or syslog, got "
+				"'%s'; logging to %s",
+				target, log_target == MM_LOG_TO_JOURNAL ? "the journal" : "stderr");
+	}
+}
+
+enum mm_log_target
+mm_log_get_target(void)
+{
+	return (log_target);
 }
 
 void
@@ -92,6 +137,15 @@ mm_vlog(enum mm_log_level level, const char *fmt, va_list ap)
 		tag = "error: ";
 	else if (level == MM_LOG_WARN)
 		tag = "warning: ";
+	if (log_target == MM_LOG_TO_SYSLOG) {
+		syslog((int)level, "%s%s", tag, msg);
+		return;
+	}
+	if (log_target == MM_LOG_TO_JOURNAL) {
+		/* journald adds the time and the program (SYSLOG_IDENTIFIER). */
+		fprintf(stderr, "<%d>%s%s\n", (int)level, tag, msg);
+		return;
+	}
 	if (log_timestamps) {
 		struct timespec ts;
 		struct tm tm;

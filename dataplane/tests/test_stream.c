@@ -126,57 +126,74 @@ count(const struct matches *ms, uint32_t id)
 	return (n);
 }
 
+/* What most tests start from: patterns, pools, one connection, no matches. */
+struct fix {
+	struct hsvc_gen *g;
+	struct dp_streams *ss;
+	struct dp_stream_slot sl;
+	struct matches ms;
+};
+
+static void
+fix_open(struct fix *f, uint32_t depth, uint32_t flows, uint32_t buffers)
+{
+	memset(f, 0, sizeof(*f));
+	f->g = gen();
+	f->ss = pools(depth, flows, buffers);
+	MM_ASSERT(f->g != NULL && f->ss != NULL);
+}
+
+/* Ends the connection; nothing may stay open. */
+static void
+fix_close(struct fix *f)
+{
+	dp_stream_end(f->ss, &f->sl, 0, on_match, &f->ms);
+	MM_ASSERT(f->sl.sl_flow == NULL);
+	MM_ASSERT_EQ(hsvc_gen_streams_open(f->g), 0);
+	dp_streams_free(f->ss);
+	hsvc_gen_free(f->g);
+}
+
 MM_TEST(split_in_order)
 {
-	struct hsvc_gen *g = gen();
-	struct dp_streams *ss = pools(4096, 16, 4);
-	struct dp_stream_slot sl = { 0 };
-	struct matches ms = { .n = 0 };
+	struct fix f;
 	struct dp_stream_stats st;
 
-	MM_ASSERT(g != NULL && ss != NULL);
-	handshake(ss, &sl, g);
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "say HEL", &ms);
-	MM_ASSERT_EQ(ms.n, 0);
-	seg(ss, &sl, g, true, 7, MM_TCP_ACK, "LO WORLD!", &ms);
-	MM_ASSERT_EQ(count(&ms, 1), 1);
-	MM_ASSERT_EQ(ms.m[0].to, 15);
-	dp_stream_end(ss, &sl, 0, on_match, &ms);
-	MM_ASSERT(sl.sl_flow == NULL);
-	dp_streams_stats(ss, &st);
+	fix_open(&f, 4096, 16, 4);
+	handshake(f.ss, &f.sl, f.g);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "say HEL", &f.ms);
+	MM_ASSERT_EQ(f.ms.n, 0);
+	seg(f.ss, &f.sl, f.g, true, 7, MM_TCP_ACK, "LO WORLD!", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 1), 1);
+	MM_ASSERT_EQ(f.ms.m[0].to, 15);
+	dp_streams_stats(f.ss, &st);
 	MM_ASSERT_EQ(st.ss_flows, 1);
 	MM_ASSERT_EQ(st.ss_bytes, 16);
-	MM_ASSERT_EQ(hsvc_gen_streams_open(g), 0);
-	dp_streams_free(ss);
-	hsvc_gen_free(g);
+	fix_close(&f);
 }
 
 MM_TEST(out_of_order_and_retransmitted)
 {
-	struct hsvc_gen *g = gen();
-	struct dp_streams *ss = pools(4096, 16, 4);
-	struct dp_stream_slot sl = { 0 };
-	struct matches ms = { .n = 0 };
+	struct fix f;
 	struct dp_stream_stats st;
 
-	handshake(ss, &sl, g);
+	fix_open(&f, 4096, 16, 4);
+	handshake(f.ss, &f.sl, f.g);
 	/* The second half first, then the start: held, then scanned in order. */
-	seg(ss, &sl, g, true, 7, MM_TCP_ACK, "LO WORLD", &ms);
-	seg(ss, &sl, g, true, 10, MM_TCP_ACK, "WORLD!", &ms); /* overlaps what waits */
-	MM_ASSERT_EQ(ms.n, 0);
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "say HEL", &ms);
-	MM_ASSERT_EQ(count(&ms, 1), 1);
-	MM_ASSERT_EQ(ms.m[0].to, 15);
+	seg(f.ss, &f.sl, f.g, true, 7, MM_TCP_ACK, "LO WORLD", &f.ms);
+	seg(f.ss, &f.sl, f.g, true, 10, MM_TCP_ACK, "WORLD!", &f.ms); /* overlaps what waits */
+	MM_ASSERT_EQ(f.ms.n, 0);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "say HEL", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 1), 1);
+	MM_ASSERT_EQ(f.ms.m[0].to, 15);
 	/* A retransmission of all of it reports nothing again. */
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "say HELLO WORLD", &ms);
-	MM_ASSERT_EQ(ms.n, 1);
-	dp_streams_stats(ss, &st);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "say HELLO WORLD", &f.ms);
+	MM_ASSERT_EQ(f.ms.n, 1);
+	dp_streams_stats(f.ss, &st);
 	MM_ASSERT_EQ(st.ss_held, 2);
 	MM_ASSERT_EQ(st.ss_old, 15);
 	MM_ASSERT_EQ(st.ss_bytes, 16);
-	dp_stream_end(ss, &sl, 0, on_match, &ms);
-	dp_streams_free(ss);
-	hsvc_gen_free(g);
+	fix_close(&f);
 }
 
 /* Without the SYN the first data is the start; with it, earlier bytes still count. */
@@ -206,47 +223,40 @@ MM_TEST(syn_is_the_start)
 /* Direction scope, and the server's numbering wrapping past 2^32. */
 MM_TEST(direction_and_wrap)
 {
-	struct hsvc_gen *g = gen();
-	struct dp_streams *ss = pools(4096, 16, 4);
-	struct dp_stream_slot sl = { 0 };
-	struct matches ms = { .n = 0 };
+	struct fix f;
 
-	handshake(ss, &sl, g);
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "220 ready\r\n", &ms);
-	MM_ASSERT_EQ(count(&ms, 2), 0);
-	seg(ss, &sl, g, false, 0, MM_TCP_ACK, "220 re", &ms); /* seq 0xfffffff1 */
-	seg(ss, &sl, g, false, 6, MM_TCP_ACK, "ady", &ms);    /* seq 0xfffffff7 */
-	MM_ASSERT_EQ(count(&ms, 2), 1);
-	seg(ss, &sl, g, false, 20, MM_TCP_ACK, "HELLO", &ms); /* seq 5, after the wrap: held */
-	seg(ss, &sl, g, false, 9, MM_TCP_ACK, "\r\nabcdefghi", &ms);
-	seg(ss, &sl, g, false, 25, MM_TCP_ACK, " WORLD", &ms);
-	MM_ASSERT_EQ(count(&ms, 1), 1);
-	dp_stream_end(ss, &sl, 0, on_match, &ms);
-	dp_streams_free(ss);
-	hsvc_gen_free(g);
+	fix_open(&f, 4096, 16, 4);
+	handshake(f.ss, &f.sl, f.g);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "220 ready\r\n", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 2), 0);
+	seg(f.ss, &f.sl, f.g, false, 0, MM_TCP_ACK, "220 re", &f.ms); /* seq 0xfffffff1 */
+	seg(f.ss, &f.sl, f.g, false, 6, MM_TCP_ACK, "ady", &f.ms);    /* seq 0xfffffff7 */
+	MM_ASSERT_EQ(count(&f.ms, 2), 1);
+	seg(f.ss, &f.sl, f.g, false, 20, MM_TCP_ACK, "HELLO",
+		&f.ms); /* seq 5, after the wrap: held */
+	seg(f.ss, &f.sl, f.g, false, 9, MM_TCP_ACK, "\r\nabcdefghi", &f.ms);
+	seg(f.ss, &f.sl, f.g, false, 25, MM_TCP_ACK, " WORLD", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 1), 1);
+	fix_close(&f);
 }
 
 MM_TEST(depth)
 {
-	struct hsvc_gen *g = gen();
-	struct dp_streams *ss = pools(16, 16, 4);
-	struct dp_stream_slot sl = { 0 };
-	struct matches ms = { .n = 0 };
+	struct fix f;
 	struct dp_stream_stats st;
 
-	handshake(ss, &sl, g);
+	fix_open(&f, 16, 16, 4);
+	handshake(f.ss, &f.sl, f.g);
 	/* "HELLO WORLD" ends at 17, past the depth of 16 bytes. */
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "123456HELLO WORLD", &ms);
-	MM_ASSERT_EQ(ms.n, 0);
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "12345HELLO WORLD", &ms);
-	MM_ASSERT_EQ(ms.n, 0);
-	dp_streams_stats(ss, &st);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "123456HELLO WORLD", &f.ms);
+	MM_ASSERT_EQ(f.ms.n, 0);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "12345HELLO WORLD", &f.ms);
+	MM_ASSERT_EQ(f.ms.n, 0);
+	dp_streams_stats(f.ss, &st);
 	MM_ASSERT_EQ(st.ss_depth, 1);
 	MM_ASSERT_EQ(st.ss_bytes, 16);
-	MM_ASSERT_EQ(hsvc_gen_streams_open(g), 0);
-	dp_stream_end(ss, &sl, 0, on_match, &ms);
-	dp_streams_free(ss);
-	hsvc_gen_free(g);
+	MM_ASSERT_EQ(hsvc_gen_streams_open(f.g), 0);
+	fix_close(&f);
 }
 
 /* More holes than a buffer keeps apart, or no buffer at all: a gap ends the direction. */
@@ -282,29 +292,25 @@ MM_TEST(gaps)
 /* FIN ends its direction, and "$" patterns match at that end. */
 MM_TEST(fin_and_end_of_data)
 {
-	struct hsvc_gen *g = gen();
-	struct dp_streams *ss = pools(4096, 16, 4);
-	struct dp_stream_slot sl = { 0 };
-	struct matches ms = { .n = 0 };
+	struct fix f;
 	struct dp_stream_stats st;
 
-	handshake(ss, &sl, g);
-	seg(ss, &sl, g, true, 0, MM_TCP_ACK, "BYE", &ms);
-	MM_ASSERT_EQ(count(&ms, 3), 0);
-	seg(ss, &sl, g, true, 3, MM_TCP_ACK | MM_TCP_FIN, "", &ms);
-	MM_ASSERT_EQ(count(&ms, 3), 1);
-	MM_ASSERT(sl.sl_flow != NULL); /* the server's direction is still open */
-	seg(ss, &sl, g, false, 0, MM_TCP_ACK, "BYE", &ms);
-	seg(ss, &sl, g, false, 0, MM_TCP_RST, "", &ms);
-	MM_ASSERT_EQ(count(&ms, 3), 2);
-	MM_ASSERT(sl.sl_flow == NULL); /* both ended: the state went back */
-	seg(ss, &sl, g, true, 3, MM_TCP_ACK, "HELLO WORLD", &ms);
-	MM_ASSERT_EQ(count(&ms, 1), 0);
-	dp_streams_stats(ss, &st);
+	fix_open(&f, 4096, 16, 4);
+	handshake(f.ss, &f.sl, f.g);
+	seg(f.ss, &f.sl, f.g, true, 0, MM_TCP_ACK, "BYE", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 3), 0);
+	seg(f.ss, &f.sl, f.g, true, 3, MM_TCP_ACK | MM_TCP_FIN, "", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 3), 1);
+	MM_ASSERT(f.sl.sl_flow != NULL); /* the server's direction is still open */
+	seg(f.ss, &f.sl, f.g, false, 0, MM_TCP_ACK, "BYE", &f.ms);
+	seg(f.ss, &f.sl, f.g, false, 0, MM_TCP_RST, "", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 3), 2);
+	MM_ASSERT(f.sl.sl_flow == NULL); /* both ended: the state went back */
+	seg(f.ss, &f.sl, f.g, true, 3, MM_TCP_ACK, "HELLO WORLD", &f.ms);
+	MM_ASSERT_EQ(count(&f.ms, 1), 0);
+	dp_streams_stats(f.ss, &st);
 	MM_ASSERT_EQ(st.ss_closed, 2);
-	MM_ASSERT_EQ(hsvc_gen_streams_open(g), 0);
-	dp_streams_free(ss);
-	hsvc_gen_free(g);
+	fix_close(&f);
 }
 
 /* A stream opened in one generation ends quietly when the next one arrives. */

@@ -252,8 +252,10 @@ fp_ja4(const struct tls_client_hello *ch, char proto, char out[FP_JA4_LEN])
 		memcpy(c_hex, "000000000000", 13);
 	else if (b.s_over || digest_hex(EVP_sha256(), buf, b.s_w, c_hex, 12) < 0)
 		return (-ENOSPC);
-	snprintf(out, FP_JA4_LEN, "%c%s%c%02u%02u%s_%s_%s", proto, ja4_version(ch),
-		has(&ch->ch_exts, 0x0000) ? 'd' : 'i', count_non_grease(&ch->ch_ciphers),
-		count_non_grease(&ch->ch_exts), alpn, b_hex, c_hex);
+	/* a 10-character head, two 12-character hashes: always fits FP_JA4_LEN */
+	if (snprintf(out, FP_JA4_LEN, "%c%s%c%02u%02u%s_%s_%s", proto, ja4_version(ch),
+		    has(&ch->ch_exts, 0x0000) ? 'd' : 'i', count_non_grease(&ch->ch_ciphers),
+		    count_non_grease(&ch->ch_exts), alpn, b_hex, c_hex) >= FP_JA4_LEN)
+		return (-ENOSPC);
 	return (0);
 }

@@ -26,7 +26,6 @@
 #include "pqcinv_int.h"
 #include "session.h"
 
-
 static const char *const pqc_types[] = { "pqc_session", NULL };
 
 static const char *const counter_names[PQC_NCOUNTERS][2] = {

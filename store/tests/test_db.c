@@ -308,7 +308,7 @@ static struct store_query *
 open_query(const char *path)
 {
 	static const struct store_retention rt = { 0, 0, 0 };
-	struct store_query_conf qc = { path, &rt, NULL, NULL };
+	struct store_query_conf qc = { path, &rt, NULL, NULL, NULL };
 	char err[256];
 	struct store_query *q = store_query_open(&qc, err, sizeof(err));
 
@@ -457,6 +457,11 @@ MM_TEST(query_malformed)
 		"{\"op\": \"count\", \"limit\": 5}",
 		"{\"op\": \"query\", \"op\": \"count\"}",
 		"{\"op\": \"query\", \"text\": \"\"}",
+		/* Sites are the central store's (PostgreSQL); an appliance's store has none. */
+		"{\"op\": \"query\", \"site\": \"pop-a\"}",
+		"{\"op\": \"count\", \"site\": \"pop-a\"}",
+		"{\"op\": \"query\", \"site\": \"\"}",
+		"{\"op\": \"stats\", \"site\": \"pop-a\"}",
 	};
 	const char *path = db_path();
 	struct store_db *db = open_db(path);

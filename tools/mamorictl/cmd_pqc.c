@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "classify.h"
 #include "ctl.h"
 #include "mamori/audit.h"
+#include "mamori/datafile.h"
 
 static const char pqc_help[] =
 	"Usage: mamorictl pqc cbom [--db FILE] [--table FILE] [--output FILE] [--sign] [--log "
@@ -49,10 +51,6 @@ static const char pqc_help[] =
 	"\n"
 	"Exit status: 0 done, 2 bad usage, 3 the inventory or table could not be read,\n"
 	"or the output not written or signed.\n";
-
-#ifndef PQC_TABLE_DEFAULT
-#define PQC_TABLE_DEFAULT "/usr/local/share/mamori/pqc-algorithms.yaml"
-#endif
 
 struct pqc_opts {
 	const char *po_db;
@@ -414,41 +412,26 @@ close_out(FILE *f, const char *path)
 static int
 sign(const struct ctl *ctl, const char *file, const char *log)
 {
-	char path[PATH_MAX], err[MM_AUDIT_ERRLEN];
-	struct mm_audit *a = NULL;
-	struct mm_key_signed ks;
-	struct mm_key *key;
-	uint64_t seq;
-	int rv = CTL_EXIT_OK;
+	char *files[1] = { (char *)(uintptr_t)file };
 
-	if (ctl_log_path(ctl, log, path, sizeof(path)) != 0 ||
-		mm_key_open(ctl->c_state_dir, NULL, &key, err, sizeof(err)) != 0) {
-		ctl_error("pqc: cannot open the appliance key in %s", ctl->c_state_dir);
-		return (CTL_EXIT_ERROR);
-	}
-	if (mm_audit_open(path, key, &a, err, sizeof(err)) != 0 ||
-		mm_audit_sign_export(a, file, ctl_actor(), &ks, &seq, err, sizeof(err)) != 0) {
-		ctl_error("pqc: %s", err);
-		rv = CTL_EXIT_ERROR;
-	} else {
-		fprintf(stderr, "%s%s: signed with key %s; audit seq %llu\n", file,
-			MM_KEY_SIG_SUFFIX, mm_key_fingerprint(key), (unsigned long long)seq);
-	}
-	mm_audit_close(a);
-	mm_key_free(key);
-	return (rv);
+	return (ctl_sign_files(ctl, "pqc", log, files, 1));
 }
 
 static int
 cbom_run(struct ctl *ctl, const struct pqc_opts *o, sqlite3 *db)
 {
-	const char *tpath = o->po_table != NULL ? o->po_table : PQC_TABLE_DEFAULT;
+	char shipped[PATH_MAX];
+	const char *tpath = o->po_table;
 	struct pqc_table *t;
 	char err[512];
 	json_t *bom;
 	FILE *f;
 	int rv;
 
+	if (tpath == NULL) {
+		mm_data_file("pqc-algorithms.yaml", shipped, sizeof(shipped));
+		tpath = shipped;
+	}
 	if (pqc_table_load(tpath, &t, err, sizeof(err)) < 0) {
 		ctl_error("pqc: %s (give --table)", err);
 		return (CTL_EXIT_ERROR);

@@ -52,38 +52,28 @@ static const char verify_help[] =
 	"Exit status: 0 all valid, 1 a file changed, a .sig altered or forged, or signed\n"
 	"by another key, 2 bad usage, 3 a file or key could not be read.\n";
 
-static int
-sign_run(struct ctl *ctl, int argc, char **argv)
+int
+ctl_sign_files(
+	const struct ctl *ctl, const char *what, const char *log, char *const *files, size_t n)
 {
-	const char *log = NULL;
-	const struct ctl_opt opts[] = {
-		{ "log", &log, NULL },
-		{ NULL, NULL, NULL },
-	};
 	char path[PATH_MAX], err[MM_AUDIT_ERRLEN];
 	struct mm_audit *a = NULL;
 	struct mm_key_signed ks;
 	struct mm_key *key;
 	uint64_t seq;
 	bool created;
-	int argi, rv;
+	int rv;
 
-	if ((rv = ctl_parse(ctl, &ctl_cmd_sign, "sign", argc, argv, opts, &argi)) != CTL_CONTINUE)
-		return (rv);
-	if (argi >= argc) {
-		ctl_usage_error(&ctl_cmd_sign, "sign: no FILE to sign");
-		return (CTL_EXIT_USAGE);
-	}
 	if (ctl_log_path(ctl, log, path, sizeof(path)) != 0) {
-		ctl_usage_error(&ctl_cmd_sign, "sign: log path too long");
+		ctl_error("%s: log path too long", what);
 		return (CTL_EXIT_USAGE);
 	}
 	if (mm_key_open(ctl->c_state_dir, &created, &key, err, sizeof(err)) != 0) {
-		ctl_error("sign: %s", err);
+		ctl_error("%s: %s", what, err);
 		return (CTL_EXIT_ERROR);
 	}
 	if (mm_audit_open(path, key, &a, err, sizeof(err)) != 0) {
-		ctl_error("sign: %s", err);
+		ctl_error("%s: %s", what, err);
 		mm_key_free(key);
 		return (CTL_EXIT_ERROR);
 	}
@@ -93,34 +83,53 @@ sign_run(struct ctl *ctl, int argc, char **argv)
 			"public_key", mm_key_public_hex(key));
 
 		if (mm_audit_append(a, ctl_actor(), "key.create", d, NULL, err, sizeof(err)) != 0) {
-			ctl_error("sign: key created in %s, but not recorded: %s", ctl->c_state_dir,
-				err);
+			ctl_error("%s: key created in %s, but not recorded: %s", what,
+				ctl->c_state_dir, err);
 			rv = CTL_EXIT_ERROR;
 		}
 		json_decref(d);
 	}
-	for (int i = argi; i < argc && rv == CTL_EXIT_OK; i++) {
-		if (mm_audit_sign_export(a, argv[i], ctl_actor(), &ks, &seq, err, sizeof(err)) !=
+	for (size_t i = 0; i < n && rv == CTL_EXIT_OK; i++) {
+		if (mm_audit_sign_export(a, files[i], ctl_actor(), &ks, &seq, err, sizeof(err)) !=
 			0) {
-			ctl_error("sign: %s", err);
+			ctl_error("%s: %s", what, err);
 			rv = CTL_EXIT_ERROR;
 			break;
 		}
 		if (ctl->c_json)
 			ctl_json_print(json_pack("{s:s, s:s+, s:I, s:s, s:s, s:s, s:I}", "file",
-				argv[i], "sig_file", argv[i], MM_KEY_SIG_SUFFIX, "size",
+				files[i], "sig_file", files[i], MM_KEY_SIG_SUFFIX, "size",
 				(json_int_t)ks.ks_size, "blake2b", ks.ks_hash, "fingerprint",
 				mm_key_fingerprint(key), "signed_at", ks.ks_signed_at, "audit_seq",
 				(json_int_t)seq));
 		else
 			printf("%s%s: signed %s (%" PRIu64
 			       " bytes, BLAKE2b-256 %s) with key %s; audit seq %" PRIu64 "\n",
-				argv[i], MM_KEY_SIG_SUFFIX, argv[i], ks.ks_size, ks.ks_hash,
+				files[i], MM_KEY_SIG_SUFFIX, files[i], ks.ks_size, ks.ks_hash,
 				mm_key_fingerprint(key), seq);
 	}
 	mm_audit_close(a);
 	mm_key_free(key);
 	return (rv);
+}
+
+static int
+sign_run(struct ctl *ctl, int argc, char **argv)
+{
+	const char *log = NULL;
+	const struct ctl_opt opts[] = {
+		{ "log", &log, NULL },
+		{ NULL, NULL, NULL },
+	};
+	int argi, rv;
+
+	if ((rv = ctl_parse(ctl, &ctl_cmd_sign, "sign", argc, argv, opts, &argi)) != CTL_CONTINUE)
+		return (rv);
+	if (argi >= argc) {
+		ctl_usage_error(&ctl_cmd_sign, "sign: no FILE to sign");
+		return (CTL_EXIT_USAGE);
+	}
+	return (ctl_sign_files(ctl, "sign", log, argv + argi, (size_t)(argc - argi)));
 }
 
 /*

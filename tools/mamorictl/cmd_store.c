@@ -11,7 +11,8 @@
 
 static const char store_help[] =
 	"Usage: mamorictl events [--type T] [--since TIME] [--until TIME] [--ip CIDR]\n"
-	"                        [--text S] [--plugin NAME] [--limit N] [--all] [--count]\n"
+	"                        [--text S] [--plugin NAME] [--site NAME] [--limit N]\n"
+	"                        [--all] [--count]\n"
 	"                        [--store URL] [--json]\n"
 	"       mamorictl store [--store URL] [--json]\n"
 	"Reads a mamori-store.\n"
@@ -29,6 +30,7 @@ static const char store_help[] =
 	"      --ip CIDR        source or destination in the prefix (or one address)\n"
 	"      --text S         the raw event contains S\n"
 	"      --plugin NAME    emitted by a plugin\n"
+	"      --site NAME      from one appliance site (a central store, fleet mode)\n"
 	"      --limit N        at most N events (default 100); --all pages through all\n"
 	"      --count          print how many events match\n"
 	"      --store URL      the store's query socket (default $MAMORI_STORE, else\n"
@@ -73,7 +75,7 @@ static int
 events_run(struct ctl *ctl, int argc, char **argv)
 {
 	const char *url = NULL, *type = NULL, *since = NULL, *until = NULL, *ip = NULL;
-	const char *text = NULL, *plugin = NULL, *limit = NULL;
+	const char *text = NULL, *plugin = NULL, *limit = NULL, *site = NULL;
 	bool count = false, all = false;
 	const struct ctl_opt opts[] = {
 		{ "store", &url, NULL },
@@ -83,6 +85,7 @@ events_run(struct ctl *ctl, int argc, char **argv)
 		{ "ip", &ip, NULL },
 		{ "text", &text, NULL },
 		{ "plugin", &plugin, NULL },
+		{ "site", &site, NULL },
 		{ "limit", &limit, NULL },
 		{ "count", NULL, &count },
 		{ "all", NULL, &all },
@@ -117,6 +120,8 @@ events_run(struct ctl *ctl, int argc, char **argv)
 		json_object_set_new(filter, "text", json_string(text));
 	if (plugin != NULL)
 		json_object_set_new(filter, "plugin", json_string(plugin));
+	if (site != NULL)
+		json_object_set_new(filter, "site", json_string(site));
 	url = store_url(url);
 	if (count) {
 		json_t *req = json_deep_copy(filter), *ans;
@@ -185,6 +190,9 @@ store_run(struct ctl *ctl, int argc, char **argv)
 			json_integer_value(json_object_get(db, "schema_version")));
 		json_object_foreach(json_object_get(ans, "types"), k, v)
 			printf("  %-20s %lld\n", k, json_integer_value(v));
+		/* A central store (fleet mode) also counts by site. */
+		json_object_foreach(json_object_get(ans, "sites"), k, v)
+			printf("  site %-15s %lld\n", k, json_integer_value(v));
 		printf("ingest: %lld batches, %lld events, %lld duplicates ignored, %lld refused\n",
 			json_integer_value(json_object_get(in, "batches")),
 			json_integer_value(json_object_get(in, "events")),

@@ -12,11 +12,14 @@ const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_stop,
 	&ctl_cmd_events,
 	&ctl_cmd_store,
+	&ctl_cmd_exercise,
 	&ctl_cmd_audit,
 	&ctl_cmd_key,
 	&ctl_cmd_sign,
 	&ctl_cmd_verify,
+	&ctl_cmd_seal,
 	&ctl_cmd_pqc,
+	&ctl_cmd_c2,
 	NULL,
 };
 

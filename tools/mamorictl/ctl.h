@@ -55,7 +55,10 @@ extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_stop;
 extern const struct ctl_cmd ctl_cmd_events;
 extern const struct ctl_cmd ctl_cmd_store;
+extern const struct ctl_cmd ctl_cmd_exercise;
+extern const struct ctl_cmd ctl_cmd_seal;
 extern const struct ctl_cmd ctl_cmd_pqc;
+extern const struct ctl_cmd ctl_cmd_c2;
 
 const struct ctl_cmd *ctl_cmd_find(const char *name);
 
@@ -99,6 +102,15 @@ int ctl_trusted_key(const struct ctl *ctl, const char *keyfile, struct mm_key **
 json_t *ctl_archived_keys(const char *dir);
 /* Prints obj as one compact JSON line on stdout and frees it. */
 void ctl_json_print(json_t *obj);
+
+/*
+ * Signs files[0..n-1] with the appliance key (created, and recorded, if there
+ * is none yet) and records each in the audit log (log NULL: the default), as
+ * 'mamorictl sign' does; what names the command in messages.  Prints one line
+ * (or JSON object) per file; returns a CTL_EXIT_* status.
+ */
+int ctl_sign_files(
+	const struct ctl *ctl, const char *what, const char *log, char *const *files, size_t n);
 /*
  * Sends a JSON request over nng req/rep (mamorid's control socket, the
  * store's query socket) and returns the answer, or NULL with the reason

@@ -39,6 +39,14 @@ usage(FILE *f)
 		"      --beacon-jitter PERCENT  beacon jitter each way, 0 to %u (default 10)\n"
 		"      --bots N              Mirai bots holding a C&C session, 1 to %u (default "
 		"6)\n"
+		"      --tls-group NAME      TLS 1.3 servers select this group whenever the\n"
+		"                            client sent a key share of it: x25519, secp256r1\n"
+		"                            or x25519mlkem768 (default: the server's own choice)\n"
+		"      --ssh-kex NAME        SSH clients and servers both list this key exchange\n"
+		"                            first: mlkem768x25519-sha256, "
+		"sntrup761x25519-sha512,\n"
+		"                            curve25519-sha256, ecdh-sha2-nistp256, ... (scenario\n"
+		"                            pqc; default: as each implementation lists them)\n"
 		"  -t, --truth FILE          also write the ground truth as JSON: what each\n"
 		"                            generator made, the malformed frames' numbers, total\n"
 		"                            packets and the TCP/UDP conversation counts tshark\n"
@@ -116,6 +124,8 @@ enum {
 	OPT_BEACON_PERIOD,
 	OPT_BEACON_JITTER,
 	OPT_BOTS,
+	OPT_TLS_GROUP,
+	OPT_SSH_KEX,
 };
 
 int
@@ -131,6 +141,8 @@ main(int argc, char **argv)
 		{ "beacon-period", required_argument, NULL, OPT_BEACON_PERIOD },
 		{ "beacon-jitter", required_argument, NULL, OPT_BEACON_JITTER },
 		{ "bots", required_argument, NULL, OPT_BOTS },
+		{ "tls-group", required_argument, NULL, OPT_TLS_GROUP },
+		{ "ssh-kex", required_argument, NULL, OPT_SSH_KEX },
 		{ "truth", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -193,6 +205,18 @@ main(int argc, char **argv)
 			if (parse_u64("--bots", optarg, 1, SYNTH_MAX_BOTS, &v) != 0)
 				return EXIT_USAGE;
 			o.o_bots = (uint32_t)v;
+			break;
+		case OPT_TLS_GROUP:
+			if ((o.o_tls_group = synth_tls_group_parse(optarg)) == 0) {
+				fprintf(stderr,
+					"mamori-synth: --tls-group '%s': give x25519, secp256r1 or "
+					"x25519mlkem768\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_SSH_KEX:
+			o.o_ssh_kex = optarg;
 			break;
 		case 't':
 			truth_path = optarg;

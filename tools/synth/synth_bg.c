@@ -173,7 +173,13 @@ synth_bg_tls(struct synth_ctx *x, struct synth_rng *r, struct synth_host *cli,
 		return -EMSGSIZE;
 	if ((rv = synth_tcp_send(&t, SYNTH_CLI, buf, n)) != 0)
 		return rv;
-	group = synth_tls_select(&ch, server_pq);
+	/* A chosen group wins wherever the client sent a share of it. */
+	if (x->x_tls_group != 0 && synth_tls_offers_share(c, x->x_tls_group)) {
+		group = x->x_tls_group;
+		st->bs_tls_chosen_group++;
+	} else {
+		group = synth_tls_select(&ch, server_pq);
+	}
 	n = synth_tls_server_flight(
 		buf, sizeof(buf), r, &ch, group, (size_t)synth_rng_range(r, 1800, 3800));
 	if (n == 0)
@@ -422,6 +428,10 @@ truth(struct synth_ctx *x, const struct synth_bg_stats *st)
 	synth_json_u64(j, "tls_ipv6_connections", st->bs_tls_v6);
 	synth_json_u64(j, "tls_hybrid_offered", st->bs_tls_hybrid_offered);
 	synth_json_u64(j, "tls_hybrid_selected", st->bs_tls_hybrid_selected);
+	if (x->x_tls_group != 0) {
+		synth_json_u64(j, "tls_chosen_group", x->x_tls_group);
+		synth_json_u64(j, "tls_chosen_group_selected", st->bs_tls_chosen_group);
+	}
 	synth_json_obj_begin(j, "tls_clients");
 	for (int c = 0; c < SYNTH_TLS__COUNT; c++)
 		synth_json_u64(

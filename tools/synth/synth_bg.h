@@ -23,6 +23,7 @@ struct synth_bg_stats {
 	uint64_t bs_tls;  /* connections to port 443 */
 	uint64_t bs_tls_hybrid_offered;
 	uint64_t bs_tls_hybrid_selected;
+	uint64_t bs_tls_chosen_group; /* sessions where the chosen group was selected */
 	uint64_t bs_tls_v6;
 	uint64_t bs_tls_client[SYNTH_TLS__COUNT]; /* connections per client profile */
 	uint64_t bs_dns;

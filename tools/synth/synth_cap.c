@@ -152,6 +152,23 @@ synth_cap_marked(const struct synth_cap *cap, uint16_t mark, uint64_t *frames, s
 	return n;
 }
 
+size_t
+synth_cap_count(const struct synth_cap *cap)
+{
+	return cap->c_nev;
+}
+
+void
+synth_cap_frame(const struct synth_cap *cap, size_t i, uint64_t *ts_us, const uint8_t **frame,
+	uint32_t *len)
+{
+	const struct synth_ev *ev = &cap->c_ev[i];
+
+	*ts_us = ev->ev_ts;
+	*frame = cap->c_data + ev->ev_off;
+	*len = ev->ev_len;
+}
+
 int
 synth_cap_write(struct synth_cap *cap, const char *path, char *err, size_t errlen)
 {

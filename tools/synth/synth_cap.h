@@ -39,6 +39,10 @@ const struct synth_cap_stats *synth_cap_stats(const struct synth_cap *cap);
  * order, up to max of them; returns how many there are in all.
  */
 size_t synth_cap_marked(const struct synth_cap *cap, uint16_t mark, uint64_t *frames, size_t max);
+/* After synth_cap_finish(): how many frames, and the i-th (0-based) in file order. */
+size_t synth_cap_count(const struct synth_cap *cap);
+void synth_cap_frame(const struct synth_cap *cap, size_t i, uint64_t *ts_us, const uint8_t **frame,
+	uint32_t *len);
 /*
  * Writes the sorted frames to path (through path.tmp, renamed at the end so
  * that a failed run leaves no half file).  Returns 0, or -1 with a message

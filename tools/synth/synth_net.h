@@ -136,8 +136,10 @@ struct synth_ctx {
 	struct synth_net *x_net;
 	struct synth_json *x_truth;
 	uint64_t x_seed;
-	uint64_t x_start; /* capture start, µs since the epoch */
-	uint64_t x_dur;   /* capture length, µs */
+	uint64_t x_start;      /* capture start, µs since the epoch */
+	uint64_t x_dur;        /* capture length, µs */
+	uint16_t x_tls_group;  /* TLS group servers pick when offered a share of it; 0: their own */
+	const char *x_ssh_kex; /* SSH key exchange both sides put first; NULL: as implemented */
 };
 
 /* Random-stream ids: one per generator, fixed so that each stays stable. */
@@ -149,6 +151,7 @@ enum synth_stream {
 	SYNTH_STREAM_IOT,
 	SYNTH_STREAM_SSH,
 	SYNTH_STREAM_ANOMALY,
+	SYNTH_STREAM_ESEAL,
 };
 
 #endif /* SYNTH_NET_H */

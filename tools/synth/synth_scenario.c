@@ -2,24 +2,29 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "synth_anom.h"
 #include "synth_beacon.h"
 #include "synth_bg.h"
 #include "synth_cap.h"
+#include "synth_eseal.h"
 #include "synth_iot.h"
 #include "synth_json.h"
 #include "synth_mirai.h"
 #include "synth_net.h"
 #include "synth_scenario.h"
+#include "synth_ssh.h"
 #include "synth_sshgen.h"
+#include "synth_tls.h"
 
 #define SEC 1000000ULL
 
 #define ROLES_BEACON 1 /* subscribers each generator takes for itself */
 #define ROLES_IOT    2
 #define ROLES_SSH    3
+#define ROLES_ESEAL  1
 
 static const struct synth_scenario scenarios[] = {
 	{ "demo", "everything below in one capture (what 'make demo' replays)",
@@ -43,6 +48,10 @@ static const struct synth_scenario scenarios[] = {
 		SYNTH_GEN_BACKGROUND | SYNTH_GEN_SSH },
 	{ "anomalies", "background plus VLAN/QinQ lines, IPv4 fragments, ARP and malformed frames",
 		SYNTH_GEN_BACKGROUND | SYNTH_GEN_ANOMALY },
+	{ "eseal",
+		"background plus e-sealed document uploads (CMS over HTTP POST), one "
+		"tampered with after sealing",
+		SYNTH_GEN_BACKGROUND | SYNTH_GEN_ESEAL },
 };
 
 void
@@ -57,6 +66,41 @@ synth_opts_default(struct synth_opts *o)
 	o->o_beacon_period = 60;
 	o->o_beacon_jitter = 10;
 	o->o_bots = 6;
+}
+
+uint16_t
+synth_tls_group_parse(const char *s)
+{
+	static const struct {
+		const char *n;
+		uint16_t g;
+	} names[] = { { "x25519", SYNTH_TLS_X25519 }, { "secp256r1", SYNTH_TLS_SECP256R1 },
+		{ "x25519mlkem768", SYNTH_TLS_X25519MLKEM768 } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i].n) == 0)
+			return names[i].g;
+	if (strcasecmp(s, "0x001d") == 0)
+		return SYNTH_TLS_X25519;
+	if (strcasecmp(s, "0x0017") == 0)
+		return SYNTH_TLS_SECP256R1;
+	if (strcasecmp(s, "0x11ec") == 0)
+		return SYNTH_TLS_X25519MLKEM768;
+	return 0;
+}
+
+bool
+synth_ssh_kex_known(const char *kex)
+{
+	static const char *const known[] = { "mlkem768x25519-sha256", "sntrup761x25519-sha512",
+		"sntrup761x25519-sha512@openssh.com", "curve25519-sha256",
+		"curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384",
+		"ecdh-sha2-nistp521" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(kex, known[i]) == 0)
+			return true;
+	return false;
 }
 
 const struct synth_scenario *
@@ -87,6 +131,8 @@ roles(const struct synth_scenario *sc, const struct synth_opts *o)
 		n += ROLES_IOT;
 	if (sc->sc_gens & SYNTH_GEN_SSH)
 		n += ROLES_SSH;
+	if (sc->sc_gens & SYNTH_GEN_ESEAL)
+		n += ROLES_ESEAL;
 	return n;
 }
 
@@ -130,6 +176,13 @@ synth_opts_check(const struct synth_opts *o, char *err, size_t errlen)
 	}
 	if (o->o_bots < 1 || o->o_bots > SYNTH_MAX_BOTS) {
 		snprintf(err, errlen, "--bots %u: give 1 to %u", o->o_bots, SYNTH_MAX_BOTS);
+		return -EINVAL;
+	}
+	if (o->o_ssh_kex != NULL && !synth_ssh_kex_known(o->o_ssh_kex)) {
+		snprintf(err, errlen,
+			"--ssh-kex %s: give mlkem768x25519-sha256, sntrup761x25519-sha512, "
+			"curve25519-sha256 or ecdh-sha2-nistp256/384/521",
+			o->o_ssh_kex);
 		return -EINVAL;
 	}
 	need = roles(sc, o) + 1;
@@ -202,6 +255,7 @@ synth_scenario_run(const struct synth_opts *o, struct synth_cap *cap, struct syn
 	const struct synth_scenario *sc;
 	struct synth_beacon_params bp;
 	struct synth_mirai_params mp;
+	struct synth_eseal_params ep = { 4, 1 };
 	struct synth_net net;
 	struct synth_ctx x;
 	const char *gen = "world";
@@ -219,6 +273,8 @@ synth_scenario_run(const struct synth_opts *o, struct synth_cap *cap, struct syn
 	x.x_seed = o->o_seed;
 	x.x_start = o->o_start * SEC;
 	x.x_dur = o->o_duration * SEC;
+	x.x_tls_group = o->o_tls_group;
+	x.x_ssh_kex = o->o_ssh_kex;
 	bp.bp_period = o->o_beacon_period;
 	bp.bp_jitter = o->o_beacon_jitter;
 	bp.bp_port = 80;
@@ -252,6 +308,10 @@ synth_scenario_run(const struct synth_opts *o, struct synth_cap *cap, struct syn
 	}
 	if ((sc->sc_gens & SYNTH_GEN_ANOMALY) && (rv = synth_anom_run(&x)) != 0) {
 		gen = "anomalies";
+		goto fail_net;
+	}
+	if ((sc->sc_gens & SYNTH_GEN_ESEAL) && (rv = synth_eseal_run(&x, &ep)) != 0) {
+		gen = "e-sealed uploads";
 		goto fail_net;
 	}
 	synth_json_obj_end(truth);

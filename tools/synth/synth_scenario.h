@@ -7,6 +7,7 @@
 #ifndef SYNTH_SCENARIO_H
 #define SYNTH_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ enum synth_gen {
 	SYNTH_GEN_IOT = 1u << 3,
 	SYNTH_GEN_SSH = 1u << 4,
 	SYNTH_GEN_ANOMALY = 1u << 5,
+	SYNTH_GEN_ESEAL = 1u << 6,
 };
 
 struct synth_scenario {
@@ -40,6 +42,8 @@ struct synth_opts {
 	uint32_t o_beacon_period; /* seconds */
 	uint32_t o_beacon_jitter; /* percent of the period */
 	uint32_t o_bots;          /* Mirai bots */
+	uint16_t o_tls_group;     /* TLS 1.3 group servers select (0: their own choice) */
+	const char *o_ssh_kex;    /* SSH key exchange both ends prefer (NULL: as implemented) */
 };
 
 /* Limits the options are checked against. */
@@ -50,6 +54,10 @@ struct synth_opts {
 #define SYNTH_MAX_SUBSCRIBERS 20000
 
 void synth_opts_default(struct synth_opts *o);
+/* A TLS group by name (x25519, secp256r1, x25519mlkem768) or 0x hex; 0 if unknown. */
+uint16_t synth_tls_group_parse(const char *s);
+/* Whether mamori-synth can put this SSH key exchange on the wire. */
+bool synth_ssh_kex_known(const char *kex);
 /* The i-th scenario, or NULL past the last. */
 const struct synth_scenario *synth_scenario_at(size_t i);
 const struct synth_scenario *synth_scenario_find(const char *name);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "synth_json.h"
@@ -92,6 +93,21 @@ session(struct synth_ctx *x, struct synth_rng *r, struct synth_host *cli, struct
 	return synth_tcp_close(&t, SYNTH_CLI);
 }
 
+/* first, then the names of list other than first: a name-list without duplicates. */
+static void
+prefer(char *out, size_t len, const char *first, const char *list)
+{
+	size_t o = (size_t)snprintf(out, len, "%s", first), fl = strlen(first);
+
+	for (const char *p = list; *p != '\0' && o < len;) {
+		size_t n = strcspn(p, ",");
+
+		if (n != fl || strncmp(p, first, n) != 0)
+			o += (size_t)snprintf(out + o, len - o, ",%.*s", (int)n, p);
+		p += n + (p[n] == ',');
+	}
+}
+
 int
 synth_sshgen_run(struct synth_ctx *x)
 {
@@ -112,7 +128,23 @@ synth_sshgen_run(struct synth_ctx *x)
 	synth_json_arr_begin(j, "ssh");
 	for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
 		const struct pairing *pa = &pairs[p];
+		struct synth_ssh_impl ci, sv;
+		struct pairing chosen;
+		char ckex[1024], skex[1024];
 
+		/* A chosen key exchange goes first in both lists, so both ends agree on it. */
+		if (x->x_ssh_kex != NULL) {
+			ci = *pa->pa_client;
+			sv = *pa->pa_server;
+			prefer(ckex, sizeof(ckex), x->x_ssh_kex, ci.si_kex);
+			prefer(skex, sizeof(skex), x->x_ssh_kex, sv.si_kex);
+			ci.si_kex = ckex;
+			sv.si_kex = skex;
+			chosen = *pa;
+			chosen.pa_client = &ci;
+			chosen.pa_server = &sv;
+			pa = &chosen;
+		}
 		if (!synth_ssh_negotiate(
 			    pa->pa_client->si_kex, pa->pa_server->si_kex, kex, sizeof(kex)))
 			return -EPROTO;

@@ -343,6 +343,15 @@ synth_tls_client_hello(uint8_t *buf, size_t cap, struct synth_rng *r, enum synth
 	return b.sb_over ? 0 : b.sb_len;
 }
 
+bool
+synth_tls_offers_share(enum synth_tls_client c, uint16_t group)
+{
+	for (size_t i = 0; c < SYNTH_TLS__COUNT && i < profiles[c].p_nshares; i++)
+		if (profiles[c].p_shares[i] == group)
+			return true;
+	return false;
+}
+
 uint16_t
 synth_tls_select(const struct synth_tls_hello *ch, bool server_pq)
 {

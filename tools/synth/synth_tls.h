@@ -39,6 +39,8 @@ const char *synth_tls_client_name(enum synth_tls_client c);
 /* The whole ClientHello record; returns its length or 0 when cap is too small. */
 size_t synth_tls_client_hello(uint8_t *buf, size_t cap, struct synth_rng *r,
 	enum synth_tls_client c, const char *sni, struct synth_tls_hello *out);
+/* Whether a client profile sends a key share for group. */
+bool synth_tls_offers_share(enum synth_tls_client c, uint16_t group);
 /* The group a TLS 1.3 server picks: the hybrid when both sides have it, else x25519. */
 uint16_t synth_tls_select(const struct synth_tls_hello *ch, bool server_pq);
 /*

@@ -44,6 +44,31 @@
  * in it (from an earlier run, under that run's producer) delivers them before
  * its own.
  *
+ * Sinks.  Where sealed batches go is a sink (core/src/exporter_sink.h),
+ * chosen by the URL's scheme; batching, ordering, the spool and the retry
+ * rules above are the same for every sink:
+ *
+ *	ipc://, tcp://, tls+tcp://  mamori-store over nng req/rep; the store's
+ *	                            acknowledgement follows its COMMIT
+ *	nats://, tls://             NATS JetStream: each event is one message on
+ *	                            subject mamori.<site>.<event_type> with the
+ *	                            message id "<producer hex>-<seq>" (the
+ *	                            stream's de-duplication key); the batch is
+ *	                            acknowledged when the stream has acknowledged
+ *	                            every one of its events
+ *
+ * A JetStream URL lists the cluster's servers, comma-separated, and may end
+ * in parameters: "nats://a:4222,nats://b:4222?site=pop-3&creds=/etc/x.creds".
+ * site names this appliance in subjects (letters, digits, '-', '_'; default
+ * the host name), creds is a NATS credentials file (JWT and NKey seed).  TLS
+ * (tls:// or a server requiring it) uses ec_tls_ca_file, ec_tls_cert_key_file
+ * (certificate and key in one PEM file) and ec_tls_server_name.  A user and
+ * password may also be given in the URL (nats://user:password@host:4222);
+ * messages show them as user:***.  A resend
+ * after a lost acknowledgement is dropped by the stream (same message id
+ * within its duplicate window) and by the central store ((producer, seq)
+ * unique), so delivery stays exactly once in the store.
+ *
  * Time is what the caller passes to mm_exporter_poll (monotonic ms); submit
  * uses the time of the last poll.  All calls come from one thread (the
  * control thread); nng's threads only complete the in-flight operation.
@@ -80,7 +105,9 @@ struct mm_exporter_conf {
 	 * silently ignore).
 	 */
 	uint64_t ec_first_seq;
-	const char *ec_url;         /* store ingest: ipc://, tcp://, tls+tcp:// (required) */
+	const char *ec_url;  /* ipc://, tcp://, tls+tcp:// (store); nats://, tls:// (required) */
+	const char *ec_site; /* JetStream: site in subjects (overrides the URL's site=) */
+	const char *ec_nats_creds;  /* JetStream: credentials file (overrides creds=) */
 	const char *ec_tls_ca_file; /* tls+tcp: CAs (PEM) the store must chain to (required) */
 	const char *ec_tls_cert_key_file; /* tls+tcp: our certificate and key, one PEM file */
 	const char *ec_tls_key_pass;      /* tls+tcp: password of an encrypted key */

@@ -16,8 +16,21 @@ enum mm_log_level {
 	MM_LOG_DEBUG = 7,
 };
 
-/* Sets the program name shown in front of each line and the lowest level printed. */
+/* Where the lines go, chosen by mm_log_init from $MAMORI_LOG_TARGET. */
+enum mm_log_target {
+	MM_LOG_TO_STDERR,  /* "prog: error: message" */
+	MM_LOG_TO_JOURNAL, /* "<3>error: message" on stderr, a systemd journal stream */
+	MM_LOG_TO_SYSLOG,  /* syslog(3), facility daemon, the level as priority */
+};
+
+/*
+ * Sets the program name shown in front of each line and the lowest level
+ * printed, and picks the target: $MAMORI_LOG_TARGET stderr, journal or
+ * syslog; unset or auto, the journal when stderr is the stream systemd gave
+ * ($JOURNAL_STREAM), else stderr.
+ */
 void mm_log_init(const char *prog, enum mm_log_level level);
+enum mm_log_target mm_log_get_target(void);
 void mm_log_set_level(enum mm_log_level level);
 enum mm_log_level mm_log_get_level(void);
 /* Parses "err", "warn", "notice", "info" or "debug"; returns -1 when unknown. */

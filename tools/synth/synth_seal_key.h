@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The test e-seal of synthetic uploads, made by make-test-seal.sh: trusted by nothing. */
+#ifndef SYNTH_SEAL_KEY_H
+#define SYNTH_SEAL_KEY_H
+
+static const char synth_seal_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQC+fje2q5UCnZGj\n"
+	"9uFZm/U1CYnVDHeedaa3rnDE0mPtxFiwMRHfUus2glfwDqajFRKFjZOWS6XCJHMu\n"
+	"A7Rt0lvvbCqIh0Q/8OoEdSSZoMlJvw9ZKBVr+sFGBgeKv7gg8uOka3cRC2bg1mom\n"
+	"BvEH4mgu5WuGTfkai9CfU8ZZ5MghMTkmvH+dCy28vikSA+Nfa4PAwKFi9HF2zXv7\n"
+	"VjAUNsK2m26wkxBhR2m8iTgEEZ8kGp3j7c/xbGXbt6E3jAqzGZKDO2QZY0kHRhNa\n"
+	"tPDWZSlDK2jGSB6xAZdXmpmRHgj2nNfUxgcKp4BdrAlXrsNtV/qArRlbMQI19TiJ\n"
+	"GZP6xqARAgMBAAECggEAGj4gJcGwhwo3CKwXsnUaTEKyos+TYRibLZ3R+kNzsctF\n"
+	"Xox8BlSRg9JkE/WovjnGcfClnuRwAvVrirDG+AQtVygDGgjsfZSOYKvUrXdpk4fH\n"
+	"MQSlItmKK7/j5RjxYFSlyL5nSklUVHAlcnStWuU1bhR8AiYWxbHyPSjY4AR1D6FP\n"
+	"egvRjkLprCz8/sk0kQ9eVE0JKceGyS9cY+iqxZIn1CuqfbOx23POWHjH82i3szwA\n"
+	"8PbTdwI5AvS6NhoLK5G5//A085hQAtBAkMgFD1pcwSquMia/lFRZAnNpyOfmsa+H\n"
+	"GT9vGd7x94pEhRz6+TOWfG1LdlZmzc23+N3Q7P58KwKBgQD8DZyG8sFrLwn9MOL8\n"
+	"cc2jVtLDXt+4SaxTwYVC5/e0mByqivF8uHJITtzvfH31Ckaz+wmqceEQBvTUmyQG\n"
+	"h+epZnxlp/rkKWHDVM8mXZ73GJgnU5syCwJI/uMQ4Zb+xyqp0ma0ngMGsFFdNfpC\n"
+	"vBbpVYrwaMSc81DoYi5GQJw6wwKBgQDBedWQ20WNGj00YMaGmZNKDvUDfepfsnow\n"
+	"SPv2tRoj5oJR886IC0oZaQwuUxLKGbkHTNy0lJtBfukSw+Wph6XzN077YuWa69z8\n"
+	"gOIuILiVKm9u9kHAXtREq01TK98e5Vz5/7+lovudHvNRZm/PpAoGfhdYhbctS+1n\n"
+	"ULvty2wEmwKBgQCZWK6ia47BZxzsrZFrhNFXTrtroYz60dfGHTa2Peq2NNU77Mx+\n"
+	"1LiyxUgla9g1/MqHNXPr/tyuo4zQzJJeZtDKf0+viUNbDNItxKtC7DKKoqvvQS5q\n"
+	"g8ggIPKEkrsKxqFuMFPMD1ZH+32E+BIKB+TokOK24Qa9dksDFriQhT6HgQKBgQCh\n"
+	"gohS/YjpCq9vKx5vPILlPukwOgvOSVqRNkwIHhStRX8i1KljjjEUV0oQ3c6AocqB\n"
+	"Gpvfr3KP0VbWEGyHAjL5fwFS/7L2idEXhKvLoAsWkq8lbTNkWIVQscPCG4yN6SCd\n"
+	"ne6pYg4zkqPCHwZVyvWHh/kLL8zDZm/PYGkRUFBi4wKBgQC0b9cFbYM3483+sblY\n"
+	"SYBoWQ87hWP3lOzw89G++UPZUU85SS5CY6r6Sk13hPjnJNZiAyyU1Q2h/F1qcAAr\n"
+	"40qZGSQqhXUCxzQMfzVYRP916WfgeONKOICg/iJnarIj4HkOAOltjC6Jo1liWHUI\n"
+	"f2qImaT5woX9mCpsghLLNyF1Bw==\n"
+	"-----END PRIVATE KEY-----\n";
+
+static const char synth_seal_cert_pem[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIID3DCCAsSgAwIBAgIBATANBgkqhkiG9w0BAQsFADB/MQswCQYDVQQGEwJKUDEl\n"
+	"MCMGA1UECgwcTWFtb3JpIEV4ZXJjaXNlIE9yZ2FuaXNhdGlvbjEcMBoGA1UEYQwT\n"
+	"TlRSSlAtMDAwMDAwMDAwMDAwMDErMCkGA1UEAwwiTWFtb3JpIEV4ZXJjaXNlIGUt\n"
+	"U2VhbCAodGVzdCBvbmx5KTAeFw0yNjExMjYxMjM5MDlaFw0zNjExMjMxMjM5MDla\n"
+	"MH8xCzAJBgNVBAYTAkpQMSUwIwYDVQQKDBxNYW1vcmkgRXhlcmNpc2UgT3JnYW5p\n"
+	"c2F0aW9uMRwwGgYDVQRhDBNOVFJKUC0wMDAwMDAwMDAwMDAwMSswKQYDVQQDDCJN\n"
+	"YW1vcmkgRXhlcmNpc2UgZS1TZWFsICh0ZXN0IG9ubHkpMIIBIjANBgkqhkiG9w0B\n"
+	"AQEFAAOCAQ8AMIIBCgKCAQEAvn43tquVAp2Ro/bhWZv1NQmJ1Qx3nnWmt65wxNJj\n"
+	"7cRYsDER31LrNoJX8A6moxUShY2TlkulwiRzLgO0bdJb72wqiIdEP/DqBHUkmaDJ\n"
+	"Sb8PWSgVa/rBRgYHir+4IPLjpGt3EQtm4NZqJgbxB+JoLuVrhk35GovQn1PGWeTI\n"
+	"ITE5Jrx/nQstvL4pEgPjX2uDwMChYvRxds17+1YwFDbCtptusJMQYUdpvIk4BBGf\n"
+	"JBqd4+3P8Wxl27ehN4wKsxmSgztkGWNJB0YTWrTw1mUpQytoxkgesQGXV5qZkR4I\n"
+	"9pzX1MYHCqeAXawJV67DbVf6gK0ZWzECNfU4iRmT+sagEQIDAQABo2MwYTAdBgNV\n"
+	"HQ4EFgQUkX7uumbbnD0QeIdcLB1qZdrLwNQwHwYDVR0jBBgwFoAUkX7uumbbnD0Q\n"
+	"eIdcLB1qZdrLwNQwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCBsAwDQYJ\n"
+	"KoZIhvcNAQELBQADggEBAKJ2QHL23E7MRD9LvJf2Pa99jeb+YyG2VkmcsuwHOqlJ\n"
+	"EP57afq36JcgFSlMOq25ic1VEBuX8WVnce/mSogTR2IZM5vIQgkWWuzb3gyh+Vdu\n"
+	"XrApZyVJ728rmuZ1iFwmW/rA8HDl1xW1He+ZfzD2OAw8bntFw9VVbpHxOjreTzg5\n"
+	"Mea92E/TasrLuBs+Rnyu/HjHKkKu7c/ueZi0T/MdBrZq2XVcBpr3aBfgbmNeKChJ\n"
+	"rCbBD3b3yDaWHuuiPRk3sZEZeukTI8+iKRJD0d2wKah9MXnkFl8oXRD2hKD7Dfiv\n"
+	"SfwB416IPvLM4G+nLhGDbp0X9qn8brH5KgcfHAJOwU8=\n"
+	"-----END CERTIFICATE-----\n";
+
+#endif /* SYNTH_SEAL_KEY_H */
