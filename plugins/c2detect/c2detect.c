@@ -27,7 +27,8 @@
 
 #include "c2detect.h"
 
-static const char *const c2_types[] = { "c2_candidate", "c2_handshake", "c2_summary", NULL };
+static const char *const c2_types[] = { "c2_candidate", "c2_handshake", "c2_summary", "c2_stats",
+	NULL };
 
 #define C2_TYPE_HANDSHAKE 1
 
@@ -369,6 +370,9 @@ evaluate(struct c2_global *g)
 			;
 		g->g_last_eval = g->g_pt.t_now;
 	}
+	/* The input ended: its last window is summarised now, whole or not. */
+	if (__atomic_exchange_n(&g->g_sum_flush, 0, __ATOMIC_ACQ_REL))
+		c2_summary_flush(g, false);
 	__atomic_store_n(&g->g_pending, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->g_lock);
 }
@@ -471,6 +475,7 @@ c2_tick(void *global, uint64_t now_ns)
 
 		while (!rings_empty(g))
 			nanosleep(&ts, NULL);
+		__atomic_store_n(&g->g_sum_flush, 1, __ATOMIC_RELEASE);
 	}
 	if (shutdown || (quiet && __atomic_load_n(&g->g_pending, __ATOMIC_ACQUIRE)))
 		evaluate_now(g);
@@ -521,6 +526,7 @@ c2_fini(void *global)
 	c2_config_fini(g);
 	c2_export_fini(&g->g_srv);
 	pt_fini(&g->g_pt);
+	sk_fini(&g->g_sk);
 	free(g->g_work);
 	free(g->g_state_dir);
 	pthread_mutex_destroy(&g->g_lock);
@@ -551,6 +557,14 @@ c2_init(const struct mm_host *host, struct mm_plugin_ctx *ctx, void *global)
 	if ((rv = pt_init(&g->g_pt, g->g_max_pairs, g->g_window)) < 0) {
 		host->h_log(ctx, MM_LOG_ERR, "cannot hold %" PRIu32 " pairs (%zu bytes each): %s",
 			g->g_max_pairs, sizeof(struct pt_pair), strerror(-rv));
+		return (rv);
+	}
+	if ((rv = sk_init(&g->g_sk, g->g_sum_window, g->g_sum_max_dest)) < 0) {
+		host->h_log(ctx, MM_LOG_ERR,
+			"cannot hold summaries of %" PRIu32 " destinations (%zu bytes each): %s",
+			g->g_sum_max_dest,
+			sizeof(struct sk_dest) + SK_PAIRS_PER_DEST * sizeof(struct sk_pair),
+			strerror(-rv));
 		return (rv);
 	}
 	if ((rv = c2_patterns_declare(g)) < 0)

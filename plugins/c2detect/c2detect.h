@@ -18,6 +18,7 @@
 #include "fanin.h"
 #include "feeds.h"
 #include "pairs.h"
+#include "sketch.h"
 
 #define C2_RING        65536 /* observations per lcore ring (power of two) */
 #define C2_MAX_SOURCES 64    /* worker lcores and flow collectors */
@@ -84,6 +85,8 @@ struct c2_global {
 	int64_t g_infected_mtime;
 	struct c2_feeds g_feeds;
 	char *g_export_dir;
+	uint32_t g_sum_window;   /* s of packet time; 0: no fleet summaries */
+	uint32_t g_sum_max_dest; /* destinations a summary holds at most */
 
 	/*
 	 * The analysis thread drains the rings and owns the table; g_lock keeps
@@ -102,6 +105,7 @@ struct c2_global {
 	uint64_t g_consumed;  /* atomic: observations taken from the rings */
 	uint64_t g_tick_consumed;
 	char *g_state_dir; /* atomic pointer, set by the control thread */
+	int g_sum_flush;   /* atomic: the input ended, the open window is summarised */
 
 	/* State of the analysis thread. */
 	struct pt_table g_pt;
@@ -113,7 +117,8 @@ struct c2_global {
 	int g_pending; /* atomic: records since the last scoring */
 	struct c2_detections g_det;
 	struct c2_servers g_srv;
-	uint64_t g_skipped; /* records of allow-listed servers or ignored ports */
+	struct c2_sketch g_sk; /* the open window's fleet summary */
+	uint64_t g_skipped;    /* records of allow-listed servers or ignored ports */
 	uint64_t g_strobes;
 	uint64_t g_unanswered;
 	uint64_t g_scans;
@@ -158,5 +163,11 @@ void c2_observe_burst(struct c2_global *g, const struct c2_obs *obs, unsigned n)
  */
 void c2_evaluate_begin(struct c2_global *g);
 bool c2_evaluate_step(struct c2_global *g, uint32_t budget);
+/*
+ * Hands the open window's fleet summary to the control thread: closing it
+ * (its time is over), or not (the input ended: records that still come
+ * extend it, and its next summary replaces this one).
+ */
+void c2_summary_flush(struct c2_global *g, bool close);
 
 #endif /* C2_C2DETECT_H */

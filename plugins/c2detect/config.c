@@ -139,6 +139,20 @@ c2_config_read(struct c2_global *g)
 		}
 		h->h_cfg_strv_free(ports);
 	}
+	/* Fleet summaries: 0 turns them off; central takes windows of 1 s to a day. */
+	if (!OK(rv = h->h_cfg_duration_ms(c, "summary_window", 300000, 0, 86400000, &ms)))
+		return (rv);
+	if (ms != 0 && ms < 1000) {
+		h->h_log(c, MM_LOG_ERR,
+			"plugins.c2detect.summary_window: %" PRIu64
+			" ms; give 0 (off) or 1s to 24h",
+			ms);
+		return (-EINVAL);
+	}
+	g->g_sum_window = (uint32_t)(ms / 1000);
+	if (!OK(rv = h->h_cfg_u64(c, "summary_max_destinations", 4096, 1, 1000000, &v)))
+		return (rv);
+	g->g_sum_max_dest = (uint32_t)v;
 	/* Empty: the plugin's state directory, resolved when first written. */
 	if (!OK(rv = h->h_cfg_str(c, "export_dir", "", &s)))
 		return (rv);

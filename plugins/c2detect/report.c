@@ -25,6 +25,51 @@ ignored_port(const struct c2_global *g, uint16_t port)
 	return (false);
 }
 
+/*
+ * An answered flow of fan-in's low volume: a long session (fanin.long_session)
+ * at fanin.low_rate bytes a second or less, a shorter one of fanin.low_bytes
+ * or less.  Each record counts, those of a session that goes on included.
+ */
+static bool
+low_volume(const struct c2_global *g, const struct c2_obs *o)
+{
+	uint32_t dur = o->o_last > o->o_first ? o->o_last - o->o_first : 0;
+
+	if (o->o_flags & C2_OBS_FAILED)
+		return (false);
+	if (dur >= g->g_fp.fp_long_session)
+		return ((double)o->o_bytes / (double)(dur > 0 ? dur : 1) <= g->g_fp.fp_low_rate);
+	return (o->o_bytes <= g->g_fp.fp_low_bytes);
+}
+
+void
+c2_summary_flush(struct c2_global *g, bool close)
+{
+	uint64_t cut = g->g_sk.sk_cut_records, cut_pairs = g->g_sk.sk_cut_pairs;
+	uint32_t start = g->g_sk.sk_start;
+	void *ev;
+
+	if (start == 0 || !g->g_sk.sk_dirty) {
+		if (close)
+			sk_take(&g->g_sk, true);
+		return;
+	}
+	if (cut > 0 || cut_pairs > 0)
+		c2_out_log(g, MM_LOG_WARN,
+			"fleet summary of the window at %" PRIu32 ": %" PRIu64
+			" records of destinations over summary_max_destinations (%" PRIu32
+			") and %" PRIu64 " clients over %u per destination left out",
+			start, cut, g->g_sum_max_dest, cut_pairs, SK_PAIRS_PER_DEST);
+	g->g_sk.sk_cut_records = 0;
+	g->g_sk.sk_cut_pairs = 0;
+	if ((ev = sk_take(&g->g_sk, close)) != NULL)
+		c2_out_event(g, ev);
+	else
+		c2_out_log(g, MM_LOG_WARN,
+			"fleet summary of the window at %" PRIu32 ": out of memory; not sent",
+			start);
+}
+
 void
 c2_observe_burst(struct c2_global *g, const struct c2_obs *obs, unsigned n)
 {
@@ -47,10 +92,16 @@ c2_observe_burst(struct c2_global *g, const struct c2_obs *obs, unsigned n)
 				(uint8_t)o->o_bytes);
 			continue;
 		}
+		/* The records' time closes the fleet summary's window and opens the next. */
+		if (sk_ends_window(&g->g_sk, o->o_last))
+			c2_summary_flush(g, true);
+		sk_clock(&g->g_sk, o->o_last);
 		if (ignored_port(g, o->o_dport) || c2_set_contains(&g->g_allow, o->o_ext)) {
 			g->g_skipped++;
 			continue;
 		}
+		if (low_volume(g, o))
+			sk_add(&g->g_sk, o->o_int, o->o_ext, o->o_dport, o->o_proto, o->o_first);
 		memset(&c[m], 0, sizeof(c[m]));
 		c[m].c_first = o->o_first;
 		c[m].c_last = o->o_last;
@@ -347,7 +398,7 @@ emit_summary(struct c2_global *g, double we)
 			leads[listed++] = d->dt_v[i].d_listed - d->dt_v[i].d_time;
 	o = json_object();
 	json_object_set_new(o, "timestamp", iso_time(we));
-	json_object_set_new(o, "event_type", json_string("c2_summary"));
+	json_object_set_new(o, "event_type", json_string("c2_stats"));
 	c = json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I}", "detections", (json_int_t)d->dt_n,
 		"listed_by_feeds", (json_int_t)listed, "before_feeds", (json_int_t)before,
 		"share_before_feeds", d->dt_n ? (double)before / (double)d->dt_n : 0.0,
@@ -355,12 +406,15 @@ emit_summary(struct c2_global *g, double we)
 		(json_int_t)g->g_pt.t_st.ps_evicted, "strobes", (json_int_t)g->g_strobes,
 		"scans_suppressed", (json_int_t)g->g_scans, "skipped_records",
 		(json_int_t)g->g_skipped);
+	if (g->g_sum_window != 0)
+		json_object_set_new(
+			c, "summary_records_cut", json_integer((json_int_t)g->g_sk.sk_cut_total));
 	if (listed > 0) {
 		qsort(leads, listed, sizeof(*leads), cmp_i64);
 		json_object_set_new(c, "median_lead_time_s", json_integer(leads[listed / 2]));
 	}
 	free(leads);
-	json_object_set_new(o, "c2_summary", c);
+	json_object_set_new(o, "c2_stats", c);
 	c2_out_event(g, o);
 }
 

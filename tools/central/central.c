@@ -411,7 +411,8 @@ score_dest(struct central *c, struct c_dest *d, int64_t now_ns)
 	}
 	clients = (unsigned)lround(mm_hll_estimate(&all));
 	/* The pairs, merged by client over windows and sites. */
-	qsort(d->d_pairs, d->d_npairs, sizeof(*d->d_pairs), pair_cmp);
+	if (d->d_npairs > 1)
+		qsort(d->d_pairs, d->d_npairs, sizeof(*d->d_pairs), pair_cmp);
 	for (size_t i = 0; i < d->d_npairs;) {
 		struct mm_pair_stats st = { 0, 0, 0 };
 		size_t k = i;
