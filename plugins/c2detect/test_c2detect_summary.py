@@ -14,6 +14,7 @@ is a flow record, so the intervals show the beacon.
 import calendar
 import json
 import os
+import struct
 import sys
 import tempfile
 import time
@@ -74,6 +75,35 @@ def run(pcap, work, tag, sets=()):
         with open(eve) as f:
             evs = [json.loads(l) for l in f if l.strip()]
     return rc, evs, eve, err
+
+
+def split_sites(pcap, bots, nsites, work):
+    """The capture seen from nsites peering points: site k carries every packet except
+    those to or from the bots of the other sites (each site has nsites-th of the bots;
+    the background is seen everywhere).  Plain pcap, Ethernet, IPv4 addresses only."""
+    with open(pcap, "rb") as f:
+        data = f.read()
+    head, off = data[:24], 24
+    owner = {bytes(int(o) for o in b.split(".")): i % nsites for i, b in enumerate(bots)}
+    outs = [[head] for _ in range(nsites)]
+    while off + 16 <= len(data):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        rec = data[off:off + 16 + incl]
+        frame = rec[16:]
+        off += 16 + incl
+        sites = set(range(nsites))
+        if len(frame) >= 34 and frame[12:14] == b"\x08\x00":
+            for a in (frame[26:30], frame[30:34]):
+                if a in owner:
+                    sites = {owner[a]}
+        for k in sites:
+            outs[k].append(rec)
+    paths = []
+    for k in range(nsites):
+        paths.append(os.path.join(work, "site%d.pcap" % k))
+        with open(paths[-1], "wb") as f:
+            f.write(b"".join(outs[k]))
+    return paths
 
 
 def summaries(evs):
@@ -189,6 +219,40 @@ def main():
             "mamori-central: candidate %s:%d with %d beaconing clients" % (
                 m["cnc"], m["cnc_port"], len(bots)),
             [json.dumps(e) for e in cands] or err.splitlines()[-3:])
+
+    # Three sites, two bots each: no site has enough clients to call the server a C&C
+    # by its fan-in; mamori-central, merging the three sites' summaries, does.
+    evefiles, site_fanin = [], []
+    for k, site in enumerate(split_sites(pcap, bots, 3, work)):
+        rc, evs, eve, err = run(site, work, "site%d" % k, ["flow.active_timeout=30s"])
+        c.check(rc == 0 and summaries(evs), "site %d: mamorid --pcap, summaries" % k,
+                err.splitlines()[-3:])
+        site_fanin += [e for e in evs if e.get("event_type") == "c2_candidate" and
+                       e.get("dest_ip") == m["cnc"] and
+                       e.get("c2_candidate", {}).get("kind") == "fanin"]
+        tagged = os.path.join(work, "site%d.tagged.json" % k)
+        with open(tagged, "w") as f:
+            for e in evs:
+                e["site"] = "pop-%d" % k
+                f.write(json.dumps(e) + "\n")
+        evefiles.append(tagged)
+    c.check(not site_fanin, "no site alone reports %s as a fan-in C&C server (2 bots each)"
+            % m["cnc"], [json.dumps(e)[:200] for e in site_fanin[:3]])
+    out = os.path.join(work, "central-sites.json")
+    cmd = [CENTRAL, "--once", "--eve", out]
+    for f in evefiles:
+        cmd += ["--input", f]
+    rc, _, err = mt.run(cmd)
+    cands = []
+    if os.path.exists(out):
+        with open(out) as f:
+            cands = [json.loads(l) for l in f if l.strip()]
+    hit = [e for e in cands if e["dest_ip"] == m["cnc"] and e["dest_port"] == m["cnc_port"]]
+    c.check(rc == 0 and hit and hit[0]["fleet"]["clients"] == len(bots) and
+            hit[0]["fleet"]["fleet_only"] and hit[0]["fleet"]["sites_seen"] == 3,
+            "mamori-central over the three sites: %s:%d with %d clients, fleet only" % (
+                m["cnc"], m["cnc_port"], len(bots)),
+            [json.dumps(e)[:400] for e in cands] or err.splitlines()[-3:])
     c.finish()
 
 
