@@ -11,17 +11,6 @@
 #include "mm_test.h"
 #include "test_netflow_build.h"
 
-#define EXPORT_NS ((uint64_t)T_EXPORT * T_SEC)
-
-static char why[256];
-
-static int
-decode(struct mm_nf *nf, const struct mm_addr *ex, const struct tbuf *b, uint64_t now_ns,
-	struct tsink *s)
-{
-	return (mm_nf_decode(nf, ex, b->b, b->n, now_ns, t_sink, s, why, sizeof(why)));
-}
-
 MM_TEST(v5_basic)
 {
 	struct mm_nf *nf = mm_nf_new(NULL, MM_NF_BIFLOW_KEEP);
@@ -29,14 +18,14 @@ MM_TEST(v5_basic)
 	struct mm_nf_exporter_stats es;
 	struct tsink s = { .n = 0 };
 	struct tbuf b;
-	uint64_t base = EXPORT_NS + 500000000ULL - 100 * T_SEC; /* boot time */
+	uint64_t base = T_EXPORT_NS + 500000000ULL - 100 * T_SEC; /* boot time */
 
 	MM_ASSERT(nf != NULL);
 	t_v5_header(&b, 2, 100000, T_EXPORT, 500000000, 0, 0);
 	t_v5_record(&b, T_A(1), T_B(2), 40000, 443, 6, 0x1b, 10, 1500, 40000, 90000);
 	/* ICMP port unreachable: type 3, code 3 in the destination port. */
 	t_v5_record(&b, T_A(3), T_B(4), 0, 0x0303, 1, 0, 1, 84, 95000, 95000);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 2);
 	MM_ASSERT_EQ(s.n, 2);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_dst, T_B(2)));
@@ -75,7 +64,7 @@ MM_TEST(v5_sampling)
 	/* Mode 01 (deterministic), 1 in 10. */
 	t_v5_header(&b, 1, 100000, T_EXPORT, 0, 0, 0x4000 | 10);
 	t_v5_record(&b, T_A(1), T_B(2), 40000, 443, 6, 0x10, 10, 1500, 40000, 90000);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 100);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 15000);
 	MM_ASSERT_EQ(s.r[0].fr_sampling, 10);
@@ -94,7 +83,7 @@ MM_TEST(v5_sequence)
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		t_v5_header(&b, 1, 100000, T_EXPORT, 0, seq[i], 0);
 		t_v5_record(&b, T_A(1), T_B(2), 1, 2, 17, 0, 1, 100, 90000, 90000);
-		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS, NULL, NULL, NULL, 0), 1);
+		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS, NULL, NULL, NULL, 0), 1);
 	}
 	/* Going back to 0 is a restart, not a loss. */
 	MM_ASSERT_EQ(t_stream(nf, &ex, 5, 0x0102).es_seq_gaps, 8);
@@ -155,15 +144,15 @@ MM_TEST(v9_template_and_data)
 	t_v9_header(&b, 100000, T_EXPORT, 1, 7);
 	v9_template_256(&b);
 	v9_data_256(&b, T_A(1), 1);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT_EQ(s.r[0].fr_sport, 1234);
 	MM_ASSERT_EQ(s.r[0].fr_dport, 53);
 	MM_ASSERT_EQ(s.r[0].fr_proto, 17);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 3);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 300);
-	MM_ASSERT_EQ(s.r[0].fr_first_ns, EXPORT_NS - 60 * T_SEC);
-	MM_ASSERT_EQ(s.r[0].fr_last_ns, EXPORT_NS - 10 * T_SEC);
+	MM_ASSERT_EQ(s.r[0].fr_first_ns, T_EXPORT_NS - 60 * T_SEC);
+	MM_ASSERT_EQ(s.r[0].fr_last_ns, T_EXPORT_NS - 10 * T_SEC);
 	MM_ASSERT_EQ(s.r[0].fr_end, MM_FLOW_END_IDLE);
 	MM_ASSERT_EQ(s.r[0].fr_vlan_n, 1);
 	MM_ASSERT_EQ(s.r[0].fr_vlan[0], 100);
@@ -183,15 +172,15 @@ MM_TEST(v9_data_before_template)
 	t_v9_header(&b, 100000, T_EXPORT, 1, 7);
 	v9_data_256(&b, T_A(1), 2);
 	v9_data_256(&b, T_A(2), 2);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(s.n, 0);
 	/* The template comes with another clock: the held sets keep their own. */
 	t_v9_header(&b, 500000, T_EXPORT + 2, 2, 7);
 	v9_template_256(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS + 2 * T_SEC, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS + 2 * T_SEC, &s), 2);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_src, T_A(2)));
-	MM_ASSERT_EQ(s.r[0].fr_last_ns, EXPORT_NS - 10 * T_SEC);
+	MM_ASSERT_EQ(s.r[0].fr_last_ns, T_EXPORT_NS - 10 * T_SEC);
 	MM_ASSERT_EQ(s.r[0].fr_end, MM_FLOW_END_ACTIVE);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_unknown_template, 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_seq_gaps, 0);
@@ -207,14 +196,14 @@ MM_TEST(v9_held_set_expires)
 
 	t_v9_header(&b, 100000, T_EXPORT, 1, 7);
 	v9_data_256(&b, T_A(1), 2);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 0);
-	mm_nf_expire(nf, EXPORT_NS + 5 * T_SEC);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
+	mm_nf_expire(nf, T_EXPORT_NS + 5 * T_SEC);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_unknown_template, 0);
-	mm_nf_expire(nf, EXPORT_NS + 10 * T_SEC);
+	mm_nf_expire(nf, T_EXPORT_NS + 10 * T_SEC);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_unknown_template, 1);
 	t_v9_header(&b, 111000, T_EXPORT + 11, 2, 7);
 	v9_template_256(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS + 11 * T_SEC, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS + 11 * T_SEC, &s), 0);
 	mm_nf_free(nf);
 }
 
@@ -229,7 +218,7 @@ MM_TEST(v9_template_refresh_new_layout)
 	t_v9_header(&b, 100000, T_EXPORT, 1, 7);
 	v9_template_256(&b);
 	v9_data_256(&b, T_A(1), 1);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	/* Same id, new layout: destination first, 8-byte counters, no times. */
 	t_v9_header(&b, 101000, T_EXPORT + 1, 2, 7);
 	T_TEMPLATE(&b, 0, 256, { 12, 4, 0 }, { 8, 4, 0 }, { 2, 8, 0 }, { 1, 8, 0 }, { 4, 1, 0 });
@@ -240,15 +229,15 @@ MM_TEST(v9_template_refresh_new_layout)
 	t_put64(&b, 6000000000000ULL);
 	t_put8(&b, 47);
 	t_set_end(&b, set);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS + T_SEC, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS + T_SEC, &s), 1);
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_src, T_A(9)));
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_dst, T_B(9)));
 	MM_ASSERT_EQ(s.r[1].fr_pkts_ts, 5000000000ULL);
 	MM_ASSERT_EQ(s.r[1].fr_bytes_ts, 6000000000000ULL);
 	MM_ASSERT_EQ(s.r[1].fr_proto, 47);
 	/* No times in the record: the export time stands in for both. */
-	MM_ASSERT_EQ(s.r[1].fr_first_ns, EXPORT_NS + T_SEC);
-	MM_ASSERT_EQ(s.r[1].fr_last_ns, EXPORT_NS + T_SEC);
+	MM_ASSERT_EQ(s.r[1].fr_first_ns, T_EXPORT_NS + T_SEC);
+	MM_ASSERT_EQ(s.r[1].fr_last_ns, T_EXPORT_NS + T_SEC);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_templates, 1);
 	mm_nf_free(nf);
 }
@@ -281,7 +270,7 @@ MM_TEST(v9_options_sampling)
 	t_set_end(&b, set);
 	v9_template_256(&b);
 	v9_data_256(&b, T_A(1), 1);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(s.r[0].fr_sampling, 100);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 300);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 30000);
@@ -308,7 +297,7 @@ MM_TEST(v9_icmp)
 	t_put16(&b, 0x0b01); /* time exceeded, fragment reassembly */
 	t_put32(&b, 1);
 	t_set_end(&b, set);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(s.r[0].fr_icmp_type, 11);
 	MM_ASSERT_EQ(s.r[0].fr_icmp_code, 1);
 	MM_ASSERT_EQ(s.r[0].fr_sport, 0);
@@ -327,7 +316,7 @@ MM_TEST(v9_sequence)
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		t_v9_header(&b, 100000, T_EXPORT, seq[i], 7);
 		v9_template_256(&b);
-		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS, NULL, NULL, NULL, 0), 0);
+		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS, NULL, NULL, NULL, 0), 0);
 	}
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_seq_gaps, 2);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 7).es_datagrams, 6);

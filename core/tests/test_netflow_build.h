@@ -15,7 +15,8 @@
 #define T_SEC    1000000000ULL
 #define T_VARLEN 65535 /* IPFIX: the length is in each record */
 /* 2024-02-13 14:34:38 UTC: the export time of most test datagrams. */
-#define T_EXPORT 1707834878u
+#define T_EXPORT    1707834878u
+#define T_EXPORT_NS ((uint64_t)T_EXPORT * T_SEC)
 
 struct tbuf {
 	uint8_t b[65536];
@@ -199,6 +200,17 @@ t_sink(void *arg, const struct mm_flow_rec *rec)
 	if (s->n < T_MAX_RECS)
 		s->r[s->n] = *rec;
 	s->n++;
+}
+
+/* Why the last datagram was refused, as the decoder said. */
+static char t_why[256];
+
+/* Decodes b from exporter ex at now_ns into s; the decoder's return value. */
+static inline int
+t_decode(struct mm_nf *nf, const struct mm_addr *ex, const struct tbuf *b, uint64_t now_ns,
+	struct tsink *s)
+{
+	return (mm_nf_decode(nf, ex, b->b, b->n, now_ns, t_sink, s, t_why, sizeof(t_why)));
 }
 
 /* 192.0.2.x and 198.51.100.x (documentation ranges) as host-order numbers. */

@@ -11,17 +11,6 @@
 #include "mm_test.h"
 #include "test_netflow_build.h"
 
-#define EXPORT_NS ((uint64_t)T_EXPORT * T_SEC)
-
-static char why[256];
-
-static int
-decode(struct mm_nf *nf, const struct mm_addr *ex, const struct tbuf *b, uint64_t now_ns,
-	struct tsink *s)
-{
-	return (mm_nf_decode(nf, ex, b->b, b->n, now_ns, t_sink, s, why, sizeof(why)));
-}
-
 MM_TEST(ipfix_ipv6)
 {
 	struct mm_nf *nf = mm_nf_new(NULL, MM_NF_BIFLOW_KEEP);
@@ -48,7 +37,7 @@ MM_TEST(ipfix_ipv6)
 	t_put64(&b, (uint64_t)T_EXPORT * 1000 - 250);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT(memcmp(&s.r[0].fr_src, &src, sizeof(src)) == 0);
 	MM_ASSERT(memcmp(&s.r[0].fr_dst, &dst, sizeof(dst)) == 0);
 	MM_ASSERT_EQ(s.r[0].fr_sport, 50000);
@@ -56,8 +45,8 @@ MM_TEST(ipfix_ipv6)
 	MM_ASSERT_EQ(s.r[0].fr_tcp_flags_ts, 0x16);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 4);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 240);
-	MM_ASSERT_EQ(s.r[0].fr_first_ns, EXPORT_NS - 1500000000ULL);
-	MM_ASSERT_EQ(s.r[0].fr_last_ns, EXPORT_NS - 250000000ULL);
+	MM_ASSERT_EQ(s.r[0].fr_first_ns, T_EXPORT_NS - 1500000000ULL);
+	MM_ASSERT_EQ(s.r[0].fr_last_ns, T_EXPORT_NS - 250000000ULL);
 	MM_ASSERT_EQ(s.r[0].fr_source, MM_FLOW_SRC_IPFIX);
 	MM_ASSERT_EQ(s.r[0].fr_end, MM_FLOW_END_EXPORTER);
 	MM_ASSERT(memcmp(&s.r[0].fr_exporter, &ex, sizeof(ex)) == 0);
@@ -108,7 +97,7 @@ MM_TEST(ipfix_varlen_and_enterprise)
 	t_put32(&b, 180);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 2);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_dst, T_B(1)));
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 2);
@@ -171,13 +160,13 @@ MM_TEST(ipfix_withdrawal)
 	ipfix_template(&b, 300);
 	ipfix_data(&b, 300, T_A(1), 1);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	/* Withdrawn: the next data set waits for a new definition. */
 	t_ipfix_header(&b, T_EXPORT, 1, 1);
 	ipfix_withdraw(&b, 2, 300);
 	ipfix_data(&b, 300, T_A(2), 1);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	t_ipfix_header(&b, T_EXPORT, 1, 1);
 	ipfix_template(&b, 300);
@@ -190,19 +179,19 @@ MM_TEST(ipfix_withdrawal)
 	t_field(&b, 34, 4, 0);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_src, T_A(2)));
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 3);
 	/* "Withdraw all": id 2 takes the data templates, id 3 the options templates. */
 	t_ipfix_header(&b, T_EXPORT, 2, 1);
 	ipfix_withdraw(&b, 2, 2);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 1);
 	t_ipfix_header(&b, T_EXPORT, 2, 1);
 	ipfix_withdraw(&b, 3, 3);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 0);
 	mm_nf_free(nf);
@@ -247,7 +236,7 @@ MM_TEST(ipfix_biflow_keep)
 	struct tbuf b;
 
 	ipfix_biflow(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 3);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 3);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 5);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 500);
@@ -274,7 +263,7 @@ MM_TEST(ipfix_biflow_split)
 
 	ipfix_biflow(&b);
 	/* The unanswered record has nothing to split off, the turned one neither. */
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 4);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 4);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 5);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_tc, 0);
@@ -321,7 +310,7 @@ MM_TEST(ipfix_sampling_packet_interval)
 	ipfix_template(&b, 300);
 	ipfix_data(&b, 300, T_A(1), 1);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(s.r[0].fr_sampling, 10);
 	MM_ASSERT_EQ(s.r[0].fr_pkts_ts, 10);
 	MM_ASSERT_EQ(s.r[0].fr_bytes_ts, 600);
@@ -348,8 +337,8 @@ MM_TEST(ipfix_sysuptime)
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
 	/* No base yet: the export time stands in. */
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
-	MM_ASSERT_EQ(s.r[0].fr_first_ns, EXPORT_NS);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(s.r[0].fr_first_ns, T_EXPORT_NS);
 	t_ipfix_header(&b, T_EXPORT, 1, 1);
 	set = t_set_begin(&b, 3);
 	t_put16(&b, 401);
@@ -368,7 +357,7 @@ MM_TEST(ipfix_sysuptime)
 	t_put32(&b, 3590000);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(s.r[1].fr_first_ns, (init_ms + 3500000) * 1000000);
 	MM_ASSERT_EQ(s.r[1].fr_last_ns, (init_ms + 3590000) * 1000000);
 	mm_nf_free(nf);
@@ -428,9 +417,9 @@ MM_TEST(ipfix_time_formats)
 		}
 		t_set_end(&b, set);
 		t_ipfix_end(&b);
-		MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 1);
-		MM_ASSERT_EQ(s.r[i].fr_first_ns, EXPORT_NS + fmt[i].first_ms * 1000000);
-		MM_ASSERT_EQ(s.r[i].fr_last_ns, EXPORT_NS + fmt[i].last_ms * 1000000);
+		MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
+		MM_ASSERT_EQ(s.r[i].fr_first_ns, T_EXPORT_NS + fmt[i].first_ms * 1000000);
+		MM_ASSERT_EQ(s.r[i].fr_last_ns, T_EXPORT_NS + fmt[i].last_ms * 1000000);
 	}
 	mm_nf_free(nf);
 }
@@ -450,13 +439,13 @@ MM_TEST(ipfix_sequence)
 		ipfix_template(&b, 300);
 		ipfix_data(&b, 300, T_A(1), (int)std[i][1]);
 		t_ipfix_end(&b);
-		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS, NULL, NULL, NULL, 0),
+		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS, NULL, NULL, NULL, 0),
 			(int)std[i][1]);
 		t_ipfix_header(&b, T_EXPORT, incl[i][0], 2);
 		ipfix_template(&b, 300);
 		ipfix_data(&b, 300, T_A(1), (int)incl[i][1]);
 		t_ipfix_end(&b);
-		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS, NULL, NULL, NULL, 0),
+		MM_ASSERT_EQ(mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS, NULL, NULL, NULL, 0),
 			(int)incl[i][1]);
 	}
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_seq_gaps, 1);
@@ -496,7 +485,7 @@ MM_TEST(end_reasons)
 	}
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), n);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), n);
 	for (int i = 0; i < n; i++)
 		MM_ASSERT_EQ(s.r[i].fr_end, cases[i].want);
 	mm_nf_free(nf);
@@ -521,7 +510,7 @@ MM_TEST(vlans)
 	t_put16(&b, 0);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 2);
 	MM_ASSERT_EQ(s.r[0].fr_vlan_n, 2);
 	MM_ASSERT_EQ(s.r[0].fr_vlan[0], 100);
 	MM_ASSERT_EQ(s.r[0].fr_vlan[1], 200);
@@ -565,7 +554,7 @@ MM_TEST(out_of_range)
 	}
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, EXPORT_NS, &s), ok);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), ok);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_out_of_range, n - ok);
 	/* The kept record that ended before it started ends when it starts. */
 	MM_ASSERT_EQ(s.r[1].fr_first_ns, s.r[1].fr_last_ns);

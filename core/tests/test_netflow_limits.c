@@ -13,16 +13,6 @@
 #include "mm_test.h"
 #include "test_netflow_build.h"
 
-#define EXPORT_NS ((uint64_t)T_EXPORT * T_SEC)
-
-static char why[256];
-
-static int
-decode(struct mm_nf *nf, const struct mm_addr *ex, const struct tbuf *b, struct tsink *s)
-{
-	return (mm_nf_decode(nf, ex, b->b, b->n, EXPORT_NS, t_sink, s, why, sizeof(why)));
-}
-
 /* IPFIX template tid: source address and packet count (8 bytes a record). */
 static void
 small_template(struct tbuf *b, uint16_t tid)
@@ -53,14 +43,15 @@ MM_TEST(truncated_headers)
 	static const uint8_t v5[10] = { 0, 5, 0, 1 }, v9[19] = { 0, 9 }, ipfix[15] = { 0, 10 };
 	struct mm_nf_stats st;
 
-	MM_ASSERT_EQ(
-		mm_nf_decode(nf, &ex, v5, sizeof(v5), 0, NULL, NULL, why, sizeof(why)), -EBADMSG);
-	MM_ASSERT(strstr(why, "v5") != NULL);
-	MM_ASSERT_EQ(
-		mm_nf_decode(nf, &ex, v9, sizeof(v9), 0, NULL, NULL, why, sizeof(why)), -EBADMSG);
-	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, ipfix, sizeof(ipfix), 0, NULL, NULL, why, sizeof(why)),
+	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v5, sizeof(v5), 0, NULL, NULL, t_why, sizeof(t_why)),
 		-EBADMSG);
-	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v5, 1, 0, NULL, NULL, why, sizeof(why)), -EBADMSG);
+	MM_ASSERT(strstr(t_why, "v5") != NULL);
+	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v9, sizeof(v9), 0, NULL, NULL, t_why, sizeof(t_why)),
+		-EBADMSG);
+	MM_ASSERT_EQ(
+		mm_nf_decode(nf, &ex, ipfix, sizeof(ipfix), 0, NULL, NULL, t_why, sizeof(t_why)),
+		-EBADMSG);
+	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v5, 1, 0, NULL, NULL, t_why, sizeof(t_why)), -EBADMSG);
 	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, NULL, 0, 0, NULL, NULL, NULL, 0), -EBADMSG);
 	mm_nf_stats(nf, &st);
 	MM_ASSERT_EQ(st.ns_datagrams, 5);
@@ -77,9 +68,9 @@ MM_TEST(bad_version)
 	static const uint8_t v7[64] = { 0, 7 };
 	struct mm_nf_stats st;
 
-	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v7, sizeof(v7), 0, NULL, NULL, why, sizeof(why)),
+	MM_ASSERT_EQ(mm_nf_decode(nf, &ex, v7, sizeof(v7), 0, NULL, NULL, t_why, sizeof(t_why)),
 		-EPROTONOSUPPORT);
-	MM_ASSERT(strstr(why, "version 7") != NULL);
+	MM_ASSERT(strstr(t_why, "version 7") != NULL);
 	mm_nf_stats(nf, &st);
 	MM_ASSERT_EQ(st.ns_bad_version, 1);
 	mm_nf_free(nf);
@@ -95,12 +86,12 @@ MM_TEST(v5_count_past_end)
 	t_v5_header(&b, 3, 100000, T_EXPORT, 0, 0, 0);
 	t_v5_record(&b, T_A(1), T_B(2), 1, 2, 17, 0, 1, 100, 90000, 90000);
 	t_v5_record(&b, T_A(1), T_B(2), 1, 2, 17, 0, 1, 100, 90000, 90000);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), -EBADMSG);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), -EBADMSG);
 	MM_ASSERT_EQ(s.n, 0);
 	t_v5_header(&b, 31, 100000, T_EXPORT, 0, 0, 0);
 	for (int i = 0; i < 31; i++)
 		t_v5_record(&b, T_A(1), T_B(2), 1, 2, 17, 0, 1, 100, 90000, 90000);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), -EBADMSG);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), -EBADMSG);
 	mm_nf_free(nf);
 }
 
@@ -116,8 +107,8 @@ MM_TEST(ipfix_length_past_end)
 	small_data(&b, 300, T_A(1));
 	t_ipfix_end(&b);
 	b.n -= 4; /* the datagram is shorter than the message says */
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), -EBADMSG);
-	MM_ASSERT(strstr(why, "length") != NULL);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), -EBADMSG);
+	MM_ASSERT(strstr(t_why, "length") != NULL);
 	mm_nf_free(nf);
 }
 
@@ -140,7 +131,7 @@ MM_TEST(set_length_past_end)
 	t_put32(&b, T_A(2));
 	t_put32(&b, 1);
 	t_set16(&b, set + 2, 200);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(1)));
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_malformed, 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_datagrams, 1);
@@ -167,7 +158,7 @@ MM_TEST(record_cut_short)
 	t_putn(&b, "cut", 3);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 1);
 	mm_nf_free(nf);
 }
@@ -185,7 +176,7 @@ MM_TEST(template_zero_length_field)
 	T_TEMPLATE(&b, 2, 300, { 210, 0, 0 });
 	small_data(&b, 300, T_A(1));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	/* v9 likewise, and a v9 template without fields. */
@@ -198,7 +189,7 @@ MM_TEST(template_zero_length_field)
 	t_put16(&b, 257);
 	t_put16(&b, 0);
 	t_set_end(&b, set);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_malformed, 2);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_templates, 0);
 	mm_nf_free(nf);
@@ -238,7 +229,7 @@ MM_TEST(template_truncated)
 	t_field(&b, 34, 4, 0);
 	t_set_end(&b, set);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 4);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	mm_nf_free(nf);
@@ -257,7 +248,7 @@ MM_TEST(too_many_templates)
 	small_template(&b, 301);
 	small_template(&b, 302);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 2);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 1);
 	/* A refresh of a held template is no new template. */
@@ -265,7 +256,7 @@ MM_TEST(too_many_templates)
 	small_template(&b, 301);
 	small_data(&b, 301, T_A(1));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_malformed, 1);
 	mm_nf_free(nf);
 }
@@ -295,7 +286,7 @@ MM_TEST(field_count_over_limit)
 	t_put32(&b, T_A(1));
 	t_put32(&b, 1);
 	t_set_end(&b, set);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_malformed, 1);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 9, 1).es_templates, 1);
 	mm_nf_free(nf);
@@ -317,7 +308,7 @@ MM_TEST(exporter_isolation)
 	small_template(&b, 300);
 	small_data(&b, 300, T_A(1));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &a, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &a, &b, T_EXPORT_NS, &s), 1);
 	/* B: the same id with another layout, a withdrawal of all, and garbage. */
 	t_ipfix_header(&b, T_EXPORT, 0, 5);
 	T_TEMPLATE(&b, 2, 300, { 12, 4, 0 });
@@ -327,11 +318,11 @@ MM_TEST(exporter_isolation)
 	t_set_end(&b, set);
 	t_put32(&b, 0xdeadbeef);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &bx, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &bx, &b, T_EXPORT_NS, &s), 0);
 	t_ipfix_header(&b, T_EXPORT, 1, 5);
 	small_data(&b, 300, T_A(2));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &a, &b, &s), 1);
+	MM_ASSERT_EQ(t_decode(nf, &a, &b, T_EXPORT_NS, &s), 1);
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_src, T_A(2)));
 	MM_ASSERT_EQ(s.r[1].fr_pkts_ts, 1);
 	MM_ASSERT(memcmp(&s.r[1].fr_exporter, &a, sizeof(a)) == 0);
@@ -344,12 +335,12 @@ MM_TEST(exporter_isolation)
 	t_ipfix_header(&b, T_EXPORT, 1, 5);
 	small_data(&b, 300, T_A(3));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &bx, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &bx, &b, T_EXPORT_NS, &s), 0);
 	/* The same address with another domain is another stream too. */
 	t_ipfix_header(&b, T_EXPORT, 1, 6);
 	small_data(&b, 300, T_A(4));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &a, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &a, &b, T_EXPORT_NS, &s), 0);
 	MM_ASSERT_EQ(mm_nf_exporters(nf, NULL, 0), 3);
 	mm_nf_free(nf);
 }
@@ -366,18 +357,18 @@ MM_TEST(exporters_full)
 
 	for (uint32_t id = 1; id <= 3; id++) {
 		t_v9_header(&b, 100000, T_EXPORT, 1, id);
-		MM_ASSERT_EQ(decode(nf, &ex, &b, &s), id <= 2 ? 0 : -ENOSPC);
+		MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), id <= 2 ? 0 : -ENOSPC);
 	}
 	mm_nf_stats(nf, &st);
 	MM_ASSERT_EQ(st.ns_exporters_full, 1);
 	MM_ASSERT_EQ(mm_nf_exporters(nf, v, 1), 2);
 	MM_ASSERT_EQ(v[0].es_source_id, 1);
 	/* Streams silent for a template lifetime, with nothing held, are forgotten. */
-	mm_nf_expire(nf, EXPORT_NS + 61 * T_SEC);
+	mm_nf_expire(nf, T_EXPORT_NS + 61 * T_SEC);
 	MM_ASSERT_EQ(mm_nf_exporters(nf, v, 4), 0);
 	t_v9_header(&b, 100000, T_EXPORT, 1, 3);
 	MM_ASSERT_EQ(
-		mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS + 62 * T_SEC, NULL, NULL, NULL, 0), 0);
+		mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS + 62 * T_SEC, NULL, NULL, NULL, 0), 0);
 	MM_ASSERT_EQ(mm_nf_exporters(nf, v, 4), 1);
 	mm_nf_free(nf);
 }
@@ -394,13 +385,13 @@ MM_TEST(held_sets_bounded)
 	for (uint32_t i = 1; i <= 3; i++)
 		small_data(&b, 300, T_A(i));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	/* The oldest went to make room. */
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_unknown_template, 1);
 	t_ipfix_header(&b, T_EXPORT, 3, 1);
 	small_template(&b, 300);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 2);
 	MM_ASSERT(t_addr_is_v4(&s.r[0].fr_src, T_A(2)));
 	MM_ASSERT(t_addr_is_v4(&s.r[1].fr_src, T_A(3)));
 	mm_nf_free(nf);
@@ -417,20 +408,20 @@ MM_TEST(template_lifetime)
 	t_ipfix_header(&b, T_EXPORT, 0, 1);
 	small_template(&b, 300);
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 0);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 0);
 	t_ipfix_header(&b, T_EXPORT + 11, 0, 1);
 	small_data(&b, 300, T_A(1));
 	t_ipfix_end(&b);
 	/* Eleven seconds later the template is gone, even without mm_nf_expire(). */
 	MM_ASSERT_EQ(
-		mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS + 11 * T_SEC, t_sink, &s, NULL, 0), 0);
+		mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS + 11 * T_SEC, t_sink, &s, NULL, 0), 0);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	t_ipfix_header(&b, T_EXPORT + 12, 0, 1);
 	small_template(&b, 300);
 	t_ipfix_end(&b);
 	MM_ASSERT_EQ(
-		mm_nf_decode(nf, &ex, b.b, b.n, EXPORT_NS + 12 * T_SEC, t_sink, &s, NULL, 0), 1);
-	mm_nf_expire(nf, EXPORT_NS + 23 * T_SEC);
+		mm_nf_decode(nf, &ex, b.b, b.n, T_EXPORT_NS + 12 * T_SEC, t_sink, &s, NULL, 0), 1);
+	mm_nf_expire(nf, T_EXPORT_NS + 23 * T_SEC);
 	MM_ASSERT_EQ(t_stream(nf, &ex, 10, 1).es_templates, 0);
 	mm_nf_free(nf);
 }
@@ -448,7 +439,7 @@ MM_TEST(id_base)
 	small_data(&b, 300, T_A(1));
 	small_data(&b, 300, T_A(2));
 	t_ipfix_end(&b);
-	MM_ASSERT_EQ(decode(nf, &ex, &b, &s), 2);
+	MM_ASSERT_EQ(t_decode(nf, &ex, &b, T_EXPORT_NS, &s), 2);
 	MM_ASSERT_EQ(s.r[0].fr_id, (5ULL << 48) | 1);
 	MM_ASSERT_EQ(s.r[1].fr_id, (5ULL << 48) | 2);
 	mm_nf_free(nf);
@@ -463,7 +454,7 @@ static void
 replay(struct mm_nf *nf, const uint8_t *p, size_t n)
 {
 	struct mm_addr ex[2] = { t_exporter("127.0.0.1"), t_exporter("2001:db8::2") };
-	uint64_t now = EXPORT_NS;
+	uint64_t now = T_EXPORT_NS;
 
 	while (n >= 3) {
 		size_t len = (size_t)p[1] << 8 | p[2];
@@ -471,7 +462,7 @@ replay(struct mm_nf *nf, const uint8_t *p, size_t n)
 		if (len > n - 3)
 			len = n - 3;
 		now += (uint64_t)(p[0] >> 1) * T_SEC;
-		mm_nf_decode(nf, &ex[p[0] & 1], p + 3, len, now, NULL, NULL, why, sizeof(why));
+		mm_nf_decode(nf, &ex[p[0] & 1], p + 3, len, now, NULL, NULL, t_why, sizeof(t_why));
 		if (p[0] >> 1)
 			mm_nf_expire(nf, now);
 		p += 3 + len;
