@@ -18,6 +18,7 @@
 #include <rte_pause.h>
 
 #include <mamori/datafile.h>
+#include <mamori/dirs.h>
 #include <mamori/eve.h>
 #include <mamori/log.h>
 
@@ -213,37 +214,18 @@ host_data_file(struct mm_plugin_ctx *ctx, const char *name, char *out, size_t le
 	return (mm_data_file(name, out, len));
 }
 
-/* mkdir -p: the state directory may not exist yet when the plugins start. */
-static int
-mkdirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	return (mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0);
-}
-
 static const char *
 host_state_dir(struct mm_plugin_ctx *ctx)
 {
+	int rv;
+
 	if (ctx->c_state_dir == NULL &&
 		asprintf(&ctx->c_state_dir, "%s/%s", ctx->c_set->ps_env.e_state_dir,
 			ctx->c_plugin->p_d->pd_name) < 0)
 		return (NULL);
-	if (mkdirs(ctx->c_state_dir, 0750) != 0) {
-		host_log(
-			ctx, MM_LOG_ERR, "cannot create %s: %s", ctx->c_state_dir, strerror(errno));
+	/* mkdir -p: the state directory may not exist yet when the plugins start. */
+	if ((rv = mm_mkdirs(ctx->c_state_dir, 0750, NULL, 0)) != 0) {
+		host_log(ctx, MM_LOG_ERR, "cannot create %s: %s", ctx->c_state_dir, strerror(-rv));
 		return (NULL);
 	}
 	return (ctx->c_state_dir);

@@ -105,7 +105,8 @@ worker_flow_end(void *arg, const struct mm_flow_rec *rec, void *state)
 {
 	struct dp_worker *w = arg;
 
-	if (rec->fr_proto == IPPROTO_TCP && rec->fr_end != MM_FLOW_END_ACTIVE)
+	if (w->w_streams != NULL && rec->fr_proto == IPPROTO_TCP &&
+		rec->fr_end != MM_FLOW_END_ACTIVE)
 		streams_end(w, rec, state);
 	w->w_stats.ls_records++;
 	if (w->w_plugins->ps_any_flow)

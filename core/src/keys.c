@@ -24,6 +24,7 @@
 
 #include "keys_int.h"
 #include "mamori/audit.h"
+#include "mamori/dirs.h"
 #include "mamori/keys.h"
 
 void
@@ -88,30 +89,15 @@ mm_key_state_dir(const char *dir)
 static int
 key_mkdirs(const char *dir, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
+	char failed[PATH_MAX];
+	int rv = mm_mkdirs(dir, 0750, failed, sizeof(failed));
 
-	if (len == 0 || len >= sizeof(path)) {
+	if (rv == -ENAMETOOLONG)
 		key_err(err, errlen, "state directory '%s': path empty or too long", dir);
-		return (-ENAMETOOLONG);
-	}
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-			int rv = -errno;
-			key_err(err, errlen, "state directory %s: cannot create %s: %s", dir, path,
-				strerror(errno));
-			return (rv);
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return (0);
+	else if (rv < 0)
+		key_err(err, errlen, "state directory %s: cannot create %s: %s", dir, failed,
+			strerror(-rv));
+	return (rv);
 }
 
 static int
