@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "bigmem.h"
 #include "flowtable.h"
 #include "flowtable_index.h"
 #include "flowtable_key.h"
@@ -143,8 +144,7 @@ flow_table_create(const char *name, const struct flow_table_conf *conf)
 		goto fail_index;
 	ft->ft_stride = RTE_ALIGN_CEIL(
 		sizeof(struct flow_entry) + conf->fc_state_size, RTE_CACHE_LINE_SIZE);
-	ft->ft_entries = rte_zmalloc_socket(
-		name, ft->ft_stride * conf->fc_capacity, RTE_CACHE_LINE_SIZE, conf->fc_socket);
+	ft->ft_entries = dp_bigmem_zalloc(name, ft->ft_stride * conf->fc_capacity, conf->fc_socket);
 	if (ft->ft_entries == NULL)
 		goto fail_entries;
 	ft->ft_free = FT_NIL;
@@ -161,7 +161,7 @@ flow_table_create(const char *name, const struct flow_table_conf *conf)
 fail_frags:
 	ftw_fini(&ft->ft_wait);
 fail_wait:
-	rte_free(ft->ft_entries);
+	dp_bigmem_free(ft->ft_entries);
 fail_entries:
 	fti_fini(&ft->ft_index);
 fail_index:
@@ -178,7 +178,7 @@ flow_table_free(struct flow_table *ft)
 		return;
 	ftk_frags_fini(&ft->ft_frags);
 	ftw_fini(&ft->ft_wait);
-	rte_free(ft->ft_entries);
+	dp_bigmem_free(ft->ft_entries);
 	fti_fini(&ft->ft_index);
 	rte_free(ft);
 }

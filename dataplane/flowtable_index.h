@@ -20,8 +20,9 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_malloc.h>
 #include <rte_vect.h>
+
+#include "bigmem.h"
 
 #define FTI_SLOTS 8
 
@@ -43,8 +44,7 @@ fti_init(struct fti *ix, const char *name, uint32_t capacity, int socket)
 {
 	uint64_t n = rte_align64pow2(((uint64_t)capacity * 2 + FTI_SLOTS - 1) / FTI_SLOTS);
 
-	ix->i_buckets = rte_zmalloc_socket(
-		name, sizeof(struct fti_bucket) * n, RTE_CACHE_LINE_SIZE, socket);
+	ix->i_buckets = dp_bigmem_zalloc(name, sizeof(struct fti_bucket) * n, socket);
 	if (ix->i_buckets == NULL)
 		return (-ENOMEM);
 	ix->i_mask = (uint32_t)(n - 1);
@@ -54,7 +54,7 @@ fti_init(struct fti *ix, const char *name, uint32_t capacity, int socket)
 static inline void
 fti_fini(struct fti *ix)
 {
-	rte_free(ix->i_buckets);
+	dp_bigmem_free(ix->i_buckets);
 	ix->i_buckets = NULL;
 }
 

@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_malloc.h>
+
+#include "bigmem.h"
 
 #define FTW_NIL UINT32_MAX
 
@@ -38,14 +39,14 @@ struct ftw {
 static inline int
 ftw_init(struct ftw *w, const char *name, uint32_t n, int socket)
 {
-	w->w_nodes = rte_malloc_socket(name, sizeof(struct ftw_node) * n, 0, socket);
+	w->w_nodes = dp_bigmem_zalloc(name, sizeof(struct ftw_node) * n, socket);
 	return (w->w_nodes != NULL ? 0 : -ENOMEM);
 }
 
 static inline void
 ftw_fini(struct ftw *w)
 {
-	rte_free(w->w_nodes);
+	dp_bigmem_free(w->w_nodes);
 	w->w_nodes = NULL;
 }
 

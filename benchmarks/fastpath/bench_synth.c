@@ -22,6 +22,8 @@
 
 /* Frames in flight, frame size, spacing and addresses. */
 #define SYN_MBUFS   4096        /* a power of two */
+#define SYN_RX_DESC 1024        /* mamorid's default ports.*.rx_descriptors; a power of two */
+#define SYN_CACHE   256         /* mamorid's default mempool.cache */
 #define SYN_LEN     60          /* 64 bytes on the wire with the FCS the NIC strips */
 #define SYN_GAP_NS  67          /* 14.88 Mpps: 10GbE line rate at 64 bytes */
 #define SYN_SRC     0x0a000000U /* 10.0.0.0; not RTE_IPV4(), which overflows an int from 128. */
@@ -101,8 +103,9 @@ pick(uint64_t *s, uint32_t n)
 
 struct synth {
 	struct rte_mempool *sy_pool;
-	struct rte_mbuf *sy_m[SYN_MBUFS]; /* with --refcnt: the frames, reused in turn */
-	unsigned sy_next;                 /* with --refcnt: the next frame to use */
+	struct rte_mbuf *sy_m[SYN_MBUFS];      /* with --refcnt: the frames, reused in turn */
+	struct rte_mbuf *sy_ring[SYN_RX_DESC]; /* otherwise: the emulated RX ring */
+	unsigned sy_next; /* the next frame to use (--refcnt) or ring slot to receive into */
 	bool sy_refcnt;
 	uint64_t sy_rng;
 	uint64_t sy_now; /* packet time, ns */
@@ -110,12 +113,15 @@ struct synth {
 
 /*
  * The next burst in m, one frame per flow in flows[] (random ones when flows
- * is NULL).  By default the frames come from the mempool, as a PMD refills
- * its RX ring: the pool has no per-lcore cache and is a FIFO ring, so the
- * frames cycle through all SYN_MBUFS mbufs, each still holding the template
- * synth_frame() wrote.  With --refcnt they are taken in turn from sy_m and
- * their reference count raised, so the free in dp_worker_process() is an
- * atomic decrement instead of a return to the pool.
+ * is NULL).  By default it works as a PMD's receive does with mamorid's
+ * default port and mempool settings: the burst is the next SYN_RX_DESC-ring
+ * slots' mbufs, the slots are refilled from the pool through the lcore's
+ * cache of SYN_CACHE, and the frame is written into each mbuf taken (the
+ * NIC's DMA and the PMD's descriptor-to-mbuf fields).  So an mbuf freed by
+ * dp_worker_process() comes back a ring's length later, and every mbuf still
+ * holds the template synth_frame() wrote.  With --refcnt the frames are taken
+ * in turn from sy_m and their reference count raised, so the free in
+ * dp_worker_process() is an atomic decrement instead of a return to the pool.
  */
 static inline int
 synth_burst(struct synth *sy, struct rte_mbuf **m, uint32_t nflows, const uint32_t *flows)
@@ -125,8 +131,12 @@ synth_burst(struct synth *sy, struct rte_mbuf **m, uint32_t nflows, const uint32
 		sy->sy_next = (sy->sy_next + BENCH_BURST) & (SYN_MBUFS - 1);
 		for (unsigned k = 0; k < BENCH_BURST; k++)
 			rte_mbuf_refcnt_update(m[k], 1);
-	} else if (rte_pktmbuf_alloc_bulk(sy->sy_pool, m, BENCH_BURST) != 0) {
-		return (-ENOBUFS);
+	} else {
+		memcpy(m, &sy->sy_ring[sy->sy_next], sizeof(m[0]) * BENCH_BURST);
+		if (rte_pktmbuf_alloc_bulk(sy->sy_pool, &sy->sy_ring[sy->sy_next], BENCH_BURST) !=
+			0)
+			return (-ENOBUFS);
+		sy->sy_next = (sy->sy_next + BENCH_BURST) & (SYN_RX_DESC - 1);
 	}
 	for (unsigned k = 0; k < BENCH_BURST; k++) {
 		m[k]->data_len = SYN_LEN;
@@ -177,8 +187,8 @@ synth_init(struct synth *sy, bool refcnt)
 	sy->sy_refcnt = refcnt;
 	sy->sy_rng = 0x9e3779b97f4a7c15ULL;
 	sy->sy_now = 1700000000ULL * 1000000000ULL;
-	sy->sy_pool = rte_pktmbuf_pool_create_by_ops("bench_synth", SYN_MBUFS, 0, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(), "ring_sp_sc");
+	sy->sy_pool = rte_pktmbuf_pool_create("bench_synth", SYN_MBUFS, refcnt ? 0 : SYN_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (sy->sy_pool == NULL || rte_pktmbuf_alloc_bulk(sy->sy_pool, sy->sy_m, SYN_MBUFS) != 0) {
 		fprintf(stderr, PROG ": no memory for %u mbufs: %s\n", SYN_MBUFS,
 			rte_strerror(rte_errno));
@@ -193,8 +203,15 @@ synth_init(struct synth *sy, bool refcnt)
 			return (-ENOSPC);
 		}
 	}
-	if (!refcnt)
-		rte_pktmbuf_free_bulk(sy->sy_m, SYN_MBUFS);
+	if (refcnt)
+		return (0);
+	rte_pktmbuf_free_bulk(sy->sy_m, SYN_MBUFS);
+	if (rte_pktmbuf_alloc_bulk(sy->sy_pool, sy->sy_ring, SYN_RX_DESC) != 0) {
+		fprintf(stderr, PROG ": no mbufs for a %u-slot ring\n", SYN_RX_DESC);
+		rte_mempool_free(sy->sy_pool);
+		return (-ENOMEM);
+	}
+	sy->sy_next = 0;
 	return (0);
 }
 
@@ -203,6 +220,8 @@ synth_fini(struct synth *sy)
 {
 	if (sy->sy_refcnt)
 		rte_pktmbuf_free_bulk(sy->sy_m, SYN_MBUFS);
+	else
+		rte_pktmbuf_free_bulk(sy->sy_ring, SYN_RX_DESC);
 	rte_mempool_free(sy->sy_pool);
 }
 

@@ -6,8 +6,10 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_eal.h>
 
+#include "bigmem.h"
 #include "flowtable.h"
 #include "mm_test.h"
 
@@ -370,6 +372,28 @@ MM_TEST(flow_state_for_plugins)
 	flow_table_free(ft);
 }
 
+/* The tables' memory: zeroed, aligned, writable to the end; 2 MB aligned when mapped. */
+MM_TEST(big_tables_zeroed_and_aligned)
+{
+	const size_t sizes[] = { 1000, (3u << 20) + 4096 + 64 };
+
+	for (unsigned i = 0; i < RTE_DIM(sizes); i++) {
+		uint8_t *p = dp_bigmem_zalloc("test_bigmem", sizes[i], 0);
+		size_t nonzero = 0;
+
+		MM_ASSERT(p != NULL);
+		MM_ASSERT(((uintptr_t)p & (RTE_CACHE_LINE_SIZE - 1)) == 0);
+		if (!rte_eal_has_hugepages() && sizes[i] >= (2u << 20))
+			MM_ASSERT(((uintptr_t)p & ((2u << 20) - 1)) == 0);
+		for (size_t o = 0; o < sizes[i]; o++)
+			nonzero += p[o] != 0;
+		MM_ASSERT_EQ(nonzero, 0);
+		memset(p, 0xa5, sizes[i]);
+		dp_bigmem_free(p);
+	}
+	dp_bigmem_free(NULL);
+}
+
 static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(tcp_fin_directions),
 	MM_TEST_ENTRY(synack_first_sets_initiator),
@@ -383,6 +407,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(ipv6_flow),
 	MM_TEST_ENTRY(burst_with_new_flow_twice),
 	MM_TEST_ENTRY(flow_state_for_plugins),
+	MM_TEST_ENTRY(big_tables_zeroed_and_aligned),
 	{ NULL, NULL },
 };
 
