@@ -26,6 +26,16 @@
 #define WRITER_CACHE_KB 16384
 /* The WAL file is truncated to this after a checkpoint. */
 #define WAL_LIMIT_BYTES (64 << 20)
+/*
+ * Rows per INSERT statement.  Each execution of a statement opens, and at
+ * its end closes and frees, a cursor on the table and on each of its five
+ * indexes, and (SQLite as Debian builds it, without lookaside memory) goes
+ * to malloc for each: a quarter of the writer's instructions went there
+ * with one row per statement.  A statement of several rows pays it once.
+ */
+#define CHUNK_ROWS   16
+#define EVENT_PARAMS 15
+#define FLOW_PARAMS  10
 
 struct store_db {
 	sqlite3 *db_conn;
@@ -38,6 +48,13 @@ struct store_db {
 	sqlite3_stmt *db_rollback;
 	sqlite3_stmt *db_ins_event;
 	sqlite3_stmt *db_ins_flow;
+	sqlite3_stmt *db_ins_events; /* CHUNK_ROWS rows */
+	sqlite3_stmt *db_ins_flows;  /* CHUNK_ROWS rows */
+	sqlite3_stmt *db_event_id;   /* the id of (producer, seq) */
+	/* Flow rows waiting for a statement of CHUNK_ROWS: their event's id and row. */
+	int64_t db_flow_id[CHUNK_ROWS];
+	const struct store_row *db_flow_row[CHUNK_ROWS];
+	uint32_t db_flow_n;
 	sqlite3_stmt *db_del_oldest; /* oldest rows before a time, up to a count */
 	sqlite3_stmt *db_page_count;
 	sqlite3_stmt *db_freelist;
@@ -45,12 +62,11 @@ struct store_db {
 
 static const char sql_ins_event[] =
 	"INSERT OR IGNORE INTO events (producer, seq, ts, event_type, src_ip, dest_ip, src_addr, "
-	"dest_addr, src_port, dest_port, proto, flow_id, plugin, exercise, raw) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+	"dest_addr, src_port, dest_port, proto, flow_id, plugin, exercise, raw) VALUES ";
 static const char sql_ins_flow[] =
 	"INSERT INTO flow (id, pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, "
-	"start_ts, end_ts, reason, state, age) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"start_ts, end_ts, reason, state, age) VALUES ";
+static const char sql_event_id[] = "SELECT id FROM events WHERE producer = ?1 AND seq = ?2";
 static const char sql_del_oldest[] =
 	"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ?1 ORDER BY ts LIMIT ?2)";
 
@@ -112,6 +128,37 @@ db_wal(struct store_db *db, char *err, size_t errlen)
 	return (rv);
 }
 
+/* Prepares an INSERT of rows rows of nparams parameters each, numbered from 1 in order. */
+static int
+db_prepare_insert(struct store_db *db, sqlite3_stmt **st, const char *head, int rows, int nparams,
+	char *err, size_t errlen)
+{
+	size_t cap = strlen(head) + (size_t)rows * ((size_t)nparams * 2 + 3) + 1, o;
+	char *sql = malloc(cap);
+	int rv;
+
+	if (sql == NULL) {
+		snprintf(err, errlen, "%s: out of memory", db->db_path);
+		return (-ENOMEM);
+	}
+	o = (size_t)snprintf(sql, cap, "%s", head);
+	for (int r = 0; r < rows; r++) {
+		sql[o++] = r > 0 ? ',' : '(';
+		if (r > 0)
+			sql[o++] = '(';
+		for (int i = 0; i < nparams; i++) {
+			sql[o++] = i > 0 ? ',' : '?';
+			if (i > 0)
+				sql[o++] = '?';
+		}
+		sql[o++] = ')';
+	}
+	sql[o] = '\0';
+	rv = db_prepare(db, st, sql, err, errlen);
+	free(sql);
+	return (rv);
+}
+
 static int
 db_setup_writer(struct store_db *db, char *err, size_t errlen)
 {
@@ -147,8 +194,15 @@ db_setup_writer(struct store_db *db, char *err, size_t errlen)
 	if ((rv = db_prepare(db, &db->db_begin, "BEGIN IMMEDIATE", err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_commit, "COMMIT", err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_rollback, "ROLLBACK", err, errlen)) < 0 ||
-		(rv = db_prepare(db, &db->db_ins_event, sql_ins_event, err, errlen)) < 0 ||
-		(rv = db_prepare(db, &db->db_ins_flow, sql_ins_flow, err, errlen)) < 0 ||
+		(rv = db_prepare_insert(
+			 db, &db->db_ins_event, sql_ins_event, 1, EVENT_PARAMS, err, errlen)) < 0 ||
+		(rv = db_prepare_insert(db, &db->db_ins_events, sql_ins_event, CHUNK_ROWS,
+			 EVENT_PARAMS, err, errlen)) < 0 ||
+		(rv = db_prepare_insert(
+			 db, &db->db_ins_flow, sql_ins_flow, 1, FLOW_PARAMS, err, errlen)) < 0 ||
+		(rv = db_prepare_insert(db, &db->db_ins_flows, sql_ins_flow, CHUNK_ROWS,
+			 FLOW_PARAMS, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_event_id, sql_event_id, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0)
 		return (rv);
 	return (0);
@@ -227,6 +281,9 @@ store_db_close(struct store_db *db)
 	sqlite3_finalize(db->db_rollback);
 	sqlite3_finalize(db->db_ins_event);
 	sqlite3_finalize(db->db_ins_flow);
+	sqlite3_finalize(db->db_ins_events);
+	sqlite3_finalize(db->db_ins_flows);
+	sqlite3_finalize(db->db_event_id);
 	sqlite3_finalize(db->db_del_oldest);
 	sqlite3_finalize(db->db_page_count);
 	sqlite3_finalize(db->db_freelist);
@@ -266,65 +323,22 @@ bind_opt_int(sqlite3_stmt *st, int i, bool has, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-/* The flow row of the event just inserted. */
-static int
-insert_flow(struct store_db *db, const struct store_row *r)
+/* Binds the flow row of event id from parameter o + 1 on. */
+static void
+bind_flow(sqlite3_stmt *st, int o, int64_t id, const struct store_row *r)
 {
 	const struct store_flow *f = &r->r_flow;
-	sqlite3_stmt *st = db->db_ins_flow;
-	int rc;
 
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->db_conn));
-	bind_opt_int(st, 2, f->fl_pkts_toserver >= 0, f->fl_pkts_toserver);
-	bind_opt_int(st, 3, f->fl_pkts_toclient >= 0, f->fl_pkts_toclient);
-	bind_opt_int(st, 4, f->fl_bytes_toserver >= 0, f->fl_bytes_toserver);
-	bind_opt_int(st, 5, f->fl_bytes_toclient >= 0, f->fl_bytes_toclient);
-	bind_opt_int(st, 6, f->fl_start >= 0, f->fl_start);
-	bind_opt_int(st, 7, f->fl_end >= 0, f->fl_end);
-	bind_text(st, 8, f->fl_reason);
-	bind_text(st, 9, f->fl_state);
-	bind_opt_int(st, 10, f->fl_age >= 0, f->fl_age);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -EIO);
-}
-
-static int
-insert_row(struct store_db *db, int64_t producer, struct store_row *r)
-{
-	sqlite3_stmt *st = db->db_ins_event;
-	int rc;
-
-	sqlite3_bind_int64(st, 1, producer);
-	sqlite3_bind_int64(st, 2, r->r_seq);
-	sqlite3_bind_int64(st, 3, r->r_ts);
-	bind_text(st, 4, r->r_event_type);
-	bind_text(st, 5, r->r_src_ip);
-	bind_text(st, 6, r->r_dest_ip);
-	if (r->r_has & STORE_ROW_SRC)
-		sqlite3_bind_blob(st, 7, r->r_src_addr, 16, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 7);
-	if (r->r_has & STORE_ROW_DEST)
-		sqlite3_bind_blob(st, 8, r->r_dest_addr, 16, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 8);
-	bind_opt_int(st, 9, r->r_has & STORE_ROW_SPORT, r->r_src_port);
-	bind_opt_int(st, 10, r->r_has & STORE_ROW_DPORT, r->r_dest_port);
-	bind_text(st, 11, r->r_proto);
-	bind_opt_int(st, 12, r->r_has & STORE_ROW_FLOW_ID, r->r_flow_id);
-	bind_text(st, 13, r->r_plugin);
-	bind_text(st, 14, r->r_exercise);
-	sqlite3_bind_text(st, 15, r->r_raw, (int)r->r_raw_len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return (-EIO);
-	/* A duplicate changes nothing; its flow row was written with it the first time. */
-	r->r_inserted = sqlite3_changes(db->db_conn) == 1;
-	if (r->r_inserted && (r->r_has & STORE_ROW_FLOW))
-		return (insert_flow(db, r));
-	return (0);
+	sqlite3_bind_int64(st, o + 1, id);
+	bind_opt_int(st, o + 2, f->fl_pkts_toserver >= 0, f->fl_pkts_toserver);
+	bind_opt_int(st, o + 3, f->fl_pkts_toclient >= 0, f->fl_pkts_toclient);
+	bind_opt_int(st, o + 4, f->fl_bytes_toserver >= 0, f->fl_bytes_toserver);
+	bind_opt_int(st, o + 5, f->fl_bytes_toclient >= 0, f->fl_bytes_toclient);
+	bind_opt_int(st, o + 6, f->fl_start >= 0, f->fl_start);
+	bind_opt_int(st, o + 7, f->fl_end >= 0, f->fl_end);
+	bind_text(st, o + 8, f->fl_reason);
+	bind_text(st, o + 9, f->fl_state);
+	bind_opt_int(st, o + 10, f->fl_age >= 0, f->fl_age);
 }
 
 static int
@@ -334,6 +348,119 @@ step_once(sqlite3_stmt *st)
 
 	sqlite3_reset(st);
 	return (rc == SQLITE_DONE ? 0 : -EIO);
+}
+
+/* Writes the flow rows waiting: CHUNK_ROWS in one statement, fewer one by one. */
+static int
+flush_flows(struct store_db *db)
+{
+	uint32_t n = db->db_flow_n;
+
+	db->db_flow_n = 0;
+	if (n == CHUNK_ROWS) {
+		for (uint32_t i = 0; i < n; i++)
+			bind_flow(db->db_ins_flows, (int)i * FLOW_PARAMS, db->db_flow_id[i],
+				db->db_flow_row[i]);
+		return (step_once(db->db_ins_flows));
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		bind_flow(db->db_ins_flow, 0, db->db_flow_id[i], db->db_flow_row[i]);
+		if (step_once(db->db_ins_flow) < 0)
+			return (-EIO);
+	}
+	return (0);
+}
+
+/* The flow row of a new event, written with the next CHUNK_ROWS of them. */
+static int
+add_flow(struct store_db *db, int64_t id, const struct store_row *r)
+{
+	db->db_flow_id[db->db_flow_n] = id;
+	db->db_flow_row[db->db_flow_n] = r;
+	if (++db->db_flow_n == CHUNK_ROWS)
+		return (flush_flows(db));
+	return (0);
+}
+
+/* Binds an event row from parameter o + 1 on. */
+static void
+bind_event(sqlite3_stmt *st, int o, int64_t producer, const struct store_row *r)
+{
+	sqlite3_bind_int64(st, o + 1, producer);
+	sqlite3_bind_int64(st, o + 2, r->r_seq);
+	sqlite3_bind_int64(st, o + 3, r->r_ts);
+	bind_text(st, o + 4, r->r_event_type);
+	bind_text(st, o + 5, r->r_src_ip);
+	bind_text(st, o + 6, r->r_dest_ip);
+	if (r->r_has & STORE_ROW_SRC)
+		sqlite3_bind_blob(st, o + 7, r->r_src_addr, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, o + 7);
+	if (r->r_has & STORE_ROW_DEST)
+		sqlite3_bind_blob(st, o + 8, r->r_dest_addr, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, o + 8);
+	bind_opt_int(st, o + 9, r->r_has & STORE_ROW_SPORT, r->r_src_port);
+	bind_opt_int(st, o + 10, r->r_has & STORE_ROW_DPORT, r->r_dest_port);
+	bind_text(st, o + 11, r->r_proto);
+	bind_opt_int(st, o + 12, r->r_has & STORE_ROW_FLOW_ID, r->r_flow_id);
+	bind_text(st, o + 13, r->r_plugin);
+	bind_text(st, o + 14, r->r_exercise);
+	sqlite3_bind_text(st, o + 15, r->r_raw, (int)r->r_raw_len, SQLITE_STATIC);
+}
+
+static int
+insert_row(struct store_db *db, int64_t producer, struct store_row *r)
+{
+	bind_event(db->db_ins_event, 0, producer, r);
+	if (step_once(db->db_ins_event) < 0)
+		return (-EIO);
+	/* A duplicate changes nothing; its flow row was written with it the first time. */
+	r->r_inserted = sqlite3_changes(db->db_conn) == 1;
+	if (r->r_inserted && (r->r_has & STORE_ROW_FLOW))
+		return (add_flow(db, sqlite3_last_insert_rowid(db->db_conn), r));
+	return (0);
+}
+
+/*
+ * CHUNK_ROWS rows in one statement.  Each new row takes the next rowid (one
+ * more than the largest), in the order of the VALUES: the n rows inserted
+ * hold the n largest ids, ending at the last insert rowid.  When some were
+ * duplicates (a resend overlapping what is stored), each row's id says
+ * whether it is one of the new ones.
+ */
+static int
+insert_chunk(struct store_db *db, int64_t producer, struct store_row *rows)
+{
+	sqlite3_stmt *st = db->db_ins_events;
+	int64_t last, n, found = 0;
+
+	for (int i = 0; i < CHUNK_ROWS; i++)
+		bind_event(st, i * EVENT_PARAMS, producer, &rows[i]);
+	if (step_once(st) < 0)
+		return (-EIO);
+	n = sqlite3_changes(db->db_conn);
+	last = sqlite3_last_insert_rowid(db->db_conn);
+	for (int i = 0; i < CHUNK_ROWS && n > 0; i++) {
+		struct store_row *r = &rows[i];
+		int64_t id = last - CHUNK_ROWS + 1 + i;
+
+		if (n < CHUNK_ROWS) {
+			sqlite3_bind_int64(db->db_event_id, 1, producer);
+			sqlite3_bind_int64(db->db_event_id, 2, r->r_seq);
+			if (db_step_int(db->db_event_id, &id) < 0)
+				return (-EIO);
+		}
+		r->r_inserted = id > last - n;
+		found += r->r_inserted;
+		if (r->r_inserted && (r->r_has & STORE_ROW_FLOW) && add_flow(db, id, r) < 0)
+			return (-EIO);
+	}
+	if (n == 0)
+		for (int i = 0; i < CHUNK_ROWS; i++)
+			rows[i].r_inserted = false;
+	/* Anything else would mean ids were not given as above: stop rather than guess. */
+	return (found == n ? 0 : -EIO);
 }
 
 int
@@ -350,16 +477,29 @@ store_db_insert(
 		int64_t producer = (int64_t)b->sb_producer;
 
 		b->sb_inserted = 0;
-		for (uint32_t i = 0; i < b->sb_n; i++) {
-			if (insert_row(db, producer, &b->sb_rows[i]) < 0) {
-				snprintf(err, errlen, "%s: insert of producer %llu seq %lld: %s",
+		for (uint32_t i = 0; i < b->sb_n;) {
+			bool chunk = b->sb_n - i >= CHUNK_ROWS;
+			uint32_t m = chunk ? CHUNK_ROWS : 1;
+
+			if ((chunk ? insert_chunk(db, producer, &b->sb_rows[i])
+				   : insert_row(db, producer, &b->sb_rows[i])) < 0) {
+				snprintf(err, errlen,
+					"%s: insert of producer %llu seq %lld-%lld: %s",
 					db->db_path, (unsigned long long)b->sb_producer,
 					(long long)b->sb_rows[i].r_seq,
+					(long long)b->sb_rows[i + m - 1].r_seq,
 					sqlite3_errmsg(db->db_conn));
 				goto rollback;
 			}
-			b->sb_inserted += b->sb_rows[i].r_inserted;
+			for (uint32_t j = i; j < i + m; j++)
+				b->sb_inserted += b->sb_rows[j].r_inserted;
+			i += m;
 		}
+	}
+	if (flush_flows(db) < 0) {
+		snprintf(err, errlen, "%s: insert of flow rows: %s", db->db_path,
+			sqlite3_errmsg(db->db_conn));
+		goto rollback;
 	}
 	if (step_once(db->db_commit) < 0) {
 		snprintf(err, errlen, "%s: COMMIT: %s", db->db_path, sqlite3_errmsg(db->db_conn));
@@ -367,6 +507,7 @@ store_db_insert(
 	}
 	return (0);
 rollback:
+	db->db_flow_n = 0;
 	if (!sqlite3_get_autocommit(db->db_conn))
 		step_once(db->db_rollback);
 	for (size_t k = 0; k < nb; k++) {

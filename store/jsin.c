@@ -24,6 +24,8 @@
 /* Quiet time between attempts to set up the stream and consumer, or to store a batch. */
 #define JSIN_RETRY_MS 500
 #define JSIN_FETCH_MS 100
+/* How long past a pull request's expiry its closing status is waited for. */
+#define JSIN_FETCH_GRACE_MS 50
 /* Fetches failing in a row before the stream and consumer are set up again. */
 #define JSIN_RESUBSCRIBE 50
 /* A refusal is logged at most this often. */
@@ -35,7 +37,10 @@ struct store_jsin {
 	natsOptions *ji_opts;
 	natsConnection *ji_nc;
 	jsCtx *ji_js;
-	natsSubscription *ji_sub;
+	natsSubscription *ji_sub; /* on ji_inbox: the consumer's messages, pulled */
+	char ji_inbox[128];       /* where the consumer delivers */
+	char ji_next[256];        /* the consumer's pull subject */
+	natsMsg **ji_fetched;     /* the messages of a fetch, jc_batch */
 	pthread_t ji_thread;
 	atomic_bool ji_stop;
 
@@ -60,6 +65,7 @@ struct store_jsin {
 	atomic_bool ji_connected;
 	atomic_bool ji_consuming;
 	atomic_bool ji_closed; /* libnats' last callback has run */
+	bool ji_told_refused;  /* the refusal of the credentials is logged (ingest thread) */
 };
 
 static void
@@ -144,6 +150,62 @@ jsin_options(struct store_jsin *ji, char *err, size_t errlen)
 	return (0);
 }
 
+static int
+jsin_connect(struct store_jsin *ji, char *err, size_t errlen)
+{
+	natsStatus s;
+
+	atomic_store(&ji->ji_closed, false);
+	s = natsConnection_Connect(&ji->ji_nc, ji->ji_opts);
+	/* Connected at once: the callback is only for a connection made later. */
+	if (s == NATS_OK)
+		atomic_store(&ji->ji_connected, true);
+	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+		snprintf(err, errlen, "jetstream %s: %s", ji->ji_conf.jc_servers[0],
+			nats_GetLastError(NULL));
+		return (-EIO);
+	}
+	if ((s = natsConnection_JetStream(&ji->ji_js, ji->ji_nc, NULL)) != NATS_OK) {
+		snprintf(err, errlen, "jetstream: %s", natsStatus_GetText(s));
+		return (-ENOMEM);
+	}
+	return (0);
+}
+
+/*
+ * While not connected: says once that the servers refused the credentials,
+ * and makes a new connection when libnats closed it (it does so when every
+ * server refused it twice), so that credentials put right are taken up.
+ */
+static void
+jsin_revive(struct store_jsin *ji)
+{
+	const char *text = NULL;
+	char err[256];
+	natsStatus s;
+
+	if (ji->ji_nc != NULL && natsConnection_Status(ji->ji_nc) == NATS_CONN_STATUS_CLOSED) {
+		jsCtx_Destroy(ji->ji_js);
+		ji->ji_js = NULL;
+		jsin_close_conn(ji);
+		if (jsin_connect(ji, err, sizeof(err)) != 0) {
+			mm_debug("%s", err);
+			return;
+		}
+	}
+	if (ji->ji_nc == NULL)
+		return;
+	s = natsConnection_GetLastError(ji->ji_nc, &text);
+	if ((s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) && !ji->ji_told_refused) {
+		mm_err("jetstream %s: the servers refused the credentials (%s); set "
+		       "store.jetstream.creds to the .creds file of a user of the account the "
+		       "servers trust (the user's JWT signed by that account, and that user's "
+		       "own seed)",
+			ji->ji_conf.jc_servers[0], text != NULL ? text : natsStatus_GetText(s));
+		ji->ji_told_refused = true;
+	}
+}
+
 /* The stream, created as configured when missing; then the durable pull consumer. */
 static int
 jsin_subscribe(struct store_jsin *ji)
@@ -154,7 +216,6 @@ jsin_subscribe(struct store_jsin *ji)
 	jsStreamInfo *si = NULL;
 	jsConsumerConfig cc;
 	jsStreamConfig sc;
-	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus s;
 
@@ -202,11 +263,18 @@ jsin_subscribe(struct store_jsin *ji)
 			natsStatus_GetText(s), (int)jerr);
 		return (-EAGAIN);
 	}
-	jsSubOptions_Init(&so);
-	so.Stream = c->jc_stream;
-	so.Consumer = c->jc_durable;
-	s = js_PullSubscribe(
-		&ji->ji_sub, ji->ji_js, STORE_JSIN_SUBJECTS, c->jc_durable, NULL, &so, &jerr);
+	/*
+	 * Pulled by hand on an inbox of our own (jsin_fetch), not with libnats'
+	 * pull subscription: its Fetch (3.4) writes past the end of its list
+	 * when more messages than the batch wait in the subscription, which a
+	 * pull request answered after the client gave up on it leaves there
+	 * (seen under load, the store killed by the heap damage).
+	 */
+	snprintf(ji->ji_inbox, sizeof(ji->ji_inbox), "_INBOX.mamori-store.%016" PRIx64,
+		(uint64_t)store_time_now() ^ ((uint64_t)(uintptr_t)ji << 16));
+	snprintf(ji->ji_next, sizeof(ji->ji_next), "$JS.API.CONSUMER.MSG.NEXT.%s.%s", c->jc_stream,
+		c->jc_durable);
+	s = natsConnection_SubscribeSync(&ji->ji_sub, ji->ji_nc, ji->ji_inbox);
 	if (s != NATS_OK) {
 		mm_debug("jetstream: consumer %s not ready: %s (%d)", c->jc_durable,
 			natsStatus_GetText(s), (int)jerr);
@@ -214,8 +282,51 @@ jsin_subscribe(struct store_jsin *ji)
 	}
 	mm_notice("jetstream: consuming %s from stream %s as %s", STORE_JSIN_SUBJECTS, c->jc_stream,
 		c->jc_durable);
+	ji->ji_told_refused = false;
 	atomic_store(&ji->ji_consuming, true);
 	return (0);
+}
+
+/* An acknowledgement ("+ACK", "+TERM") to the consumer, on the message's reply subject. */
+static void
+jsin_reply(struct store_jsin *ji, natsMsg *m, const char *what)
+{
+	const char *reply = natsMsg_GetReply(m);
+
+	if (reply != NULL)
+		natsConnection_PublishString(ji->ji_nc, reply, what);
+}
+
+/*
+ * The delivery count in a message's reply subject: $JS.ACK.<stream>.
+ * <consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or
+ * with <domain>.<account hash> after $JS.ACK (and a token at the end).
+ * 0 when it is not such a subject.
+ */
+static uint64_t
+jsin_delivered(const char *reply)
+{
+	const char *tok[16];
+	int n = 0;
+
+	if (reply == NULL || strncmp(reply, "$JS.ACK.", 8) != 0)
+		return (0);
+	for (const char *p = reply; p != NULL && n < 16; p = strchr(p, '.'))
+		tok[n++] = *p == '.' ? ++p : p;
+	if (n == 9)
+		return (strtoull(tok[4], NULL, 10));
+	if (n >= 11 && n < 16)
+		return (strtoull(tok[6], NULL, 10));
+	return (0);
+}
+
+/* Destroys the messages of a fetch; the list's array is ours and stays. */
+static void
+jsin_release(natsMsgList *list)
+{
+	for (int i = 0; i < list->Count; i++)
+		natsMsg_Destroy(list->Msgs[i]);
+	list->Count = 0;
 }
 
 static void jsin_refused(struct store_jsin *ji, natsMsg *m, const char *fmt, ...)
@@ -241,7 +352,7 @@ jsin_refused(struct store_jsin *ji, natsMsg *m, const char *fmt, ...)
 	} else {
 		ji->ji_unlogged++;
 	}
-	natsMsg_Term(m, NULL);
+	jsin_reply(ji, m, "+TERM");
 }
 
 int
@@ -290,13 +401,9 @@ jsin_rows(struct store_jsin *ji, natsMsgList *list)
 		natsMsg *m = list->Msgs[i];
 		const char *id = NULL;
 		uint64_t producer, seq;
-		jsMsgMetaData *md = NULL;
 
-		if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
-			if (md->NumDelivered > 1)
-				atomic_fetch_add(&ji->ji_redelivered, 1);
-			jsMsgMetaData_Destroy(md);
-		}
+		if (jsin_delivered(natsMsg_GetReply(m)) > 1)
+			atomic_fetch_add(&ji->ji_redelivered, 1);
 		natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
 		if (store_jsin_key(natsMsg_GetSubject(m), id, ji->ji_site_buf[n], JSIN_SITE_MAX + 1,
 			    &producer, &seq, why, sizeof(why)) != 0) {
@@ -341,13 +448,75 @@ jsin_store(struct store_jsin *ji, size_t n)
 	if (errors > 0)
 		mm_notice("PostgreSQL: storing again after %" PRIu64 " failed attempts", errors);
 	for (size_t i = 0; i < n; i++)
-		natsMsg_Ack(ji->ji_msgs[i], NULL);
+		jsin_reply(ji, ji->ji_msgs[i], "+ACK");
 	atomic_fetch_add(&ji->ji_batches, 1);
 	atomic_fetch_add(&ji->ji_events, inserted);
 	atomic_fetch_add(&ji->ji_duplicates, n - inserted);
 	if (ji->ji_conf.jc_live != NULL)
 		atomic_fetch_add(&ji->ji_published,
 			store_live_publish(ji->ji_conf.jc_live, ji->ji_rows, (uint32_t)n));
+}
+
+/*
+ * The messages waiting in the inbox first, then one pull request for the
+ * rest of the batch (no_wait with an expiry: the server answers at once
+ * with what the consumer has, or waits for the first messages up to the
+ * expiry), collected until its closing status, a full batch or the expiry.
+ * What comes later stays in the inbox for the next call: the list never
+ * holds more than the batch.  NATS_TIMEOUT when nothing came.
+ */
+static natsStatus
+jsin_fetch(struct store_jsin *ji, natsMsgList *list)
+{
+	int max = (int)ji->ji_conf.jc_batch, pending = 0, n = 0;
+	int64_t end = nats_Now() + JSIN_FETCH_MS + JSIN_FETCH_GRACE_MS;
+	natsStatus s = NATS_OK;
+	bool asked = false;
+	char req[128];
+	natsMsg *m;
+
+	list->Msgs = ji->ji_fetched;
+	list->Count = 0;
+	natsSubscription_GetPending(ji->ji_sub, &pending, NULL);
+	for (;;) {
+		int64_t left = end - nats_Now();
+
+		if (!asked && pending <= 0) {
+			snprintf(req, sizeof(req),
+				"{\"batch\":%d,\"expires\":%lld,\"no_wait\":true}", max - n,
+				(long long)JSIN_FETCH_MS * 1000000);
+			if ((s = natsConnection_PublishRequestString(
+				     ji->ji_nc, ji->ji_next, ji->ji_inbox, req)) != NATS_OK)
+				break;
+			asked = true;
+		}
+		if ((s = natsSubscription_NextMsg(&m, ji->ji_sub, left > 1 ? left : 1)) != NATS_OK)
+			break;
+		pending--;
+		if (natsMsg_GetDataLength(m) == 0 && natsMsg_GetReply(m) == NULL) {
+			const char *code = NULL;
+
+			/*
+			 * A status ends a request, ours or an older one: 404 no
+			 * messages, 408 expired; anything else (409 consumer
+			 * deleted, 503 no JetStream) is an error.
+			 */
+			natsMsgHeader_Get(m, "Status", &code);
+			if (code != NULL && strcmp(code, "404") != 0 && strcmp(code, "408") != 0)
+				s = NATS_ERR;
+			natsMsg_Destroy(m);
+			if (s != NATS_OK || asked || n > 0)
+				break;
+			continue;
+		}
+		ji->ji_fetched[n++] = m;
+		if (n == max)
+			break;
+	}
+	list->Count = n;
+	if (n > 0)
+		return (NATS_OK);
+	return (s == NATS_OK ? NATS_TIMEOUT : s);
 }
 
 static void *
@@ -359,25 +528,30 @@ jsin_main(void *arg)
 	pthread_setname_np(pthread_self(), "store-jsin");
 	while (!atomic_load(&ji->ji_stop)) {
 		natsMsgList list = { 0 };
-		jsErrCode jerr = 0;
 		natsStatus s;
 		size_t n;
 
 		if (ji->ji_sub == NULL) {
+			if (!atomic_load(&ji->ji_connected))
+				jsin_revive(ji);
 			if (!atomic_load(&ji->ji_connected) || jsin_subscribe(ji) != 0)
 				nats_Sleep(JSIN_RETRY_MS);
 			continue;
 		}
-		s = natsSubscription_Fetch(
-			&list, ji->ji_sub, (int)ji->ji_conf.jc_batch, JSIN_FETCH_MS, &jerr);
+		s = jsin_fetch(ji, &list);
 		if (s == NATS_TIMEOUT)
 			continue;
+		if (s == NATS_NOT_FOUND) {
+			/* "No messages" at once, where the expiry should have been waited. */
+			nats_Sleep(JSIN_FETCH_MS / 10);
+			continue;
+		}
 		if (s != NATS_OK) {
 			/* A server lost, a leader being elected: the consumer is still there. */
 			if (fetch_errors++ == 0)
 				mm_warn("jetstream: fetch from %s: %s; trying again",
 					ji->ji_conf.jc_durable, natsStatus_GetText(s));
-			natsMsgList_Destroy(&list);
+			jsin_release(&list);
 			/* Still failing after a while: the consumer may be gone; set it up again.
 			 */
 			if (fetch_errors % JSIN_RESUBSCRIBE == 0) {
@@ -394,7 +568,7 @@ jsin_main(void *arg)
 		fetch_errors = 0;
 		if ((n = jsin_rows(ji, &list)) > 0)
 			jsin_store(ji, n);
-		natsMsgList_Destroy(&list);
+		jsin_release(&list);
 	}
 	return (NULL);
 }
@@ -404,7 +578,6 @@ store_jsin_start(const struct store_jsin_conf *conf, char *err, size_t errlen)
 {
 	struct store_jsin *ji;
 	unsigned b = conf->jc_batch;
-	natsStatus s;
 	int rv;
 
 	if ((ji = calloc(1, sizeof(*ji))) == NULL) {
@@ -417,25 +590,13 @@ store_jsin_start(const struct store_jsin_conf *conf, char *err, size_t errlen)
 		(ji->ji_producers = calloc(b, sizeof(*ji->ji_producers))) == NULL ||
 		(ji->ji_sites = calloc(b, sizeof(*ji->ji_sites))) == NULL ||
 		(ji->ji_site_buf = calloc(b, sizeof(*ji->ji_site_buf))) == NULL ||
-		(ji->ji_msgs = calloc(b, sizeof(*ji->ji_msgs))) == NULL) {
+		(ji->ji_msgs = calloc(b, sizeof(*ji->ji_msgs))) == NULL ||
+		(ji->ji_fetched = calloc(b, sizeof(*ji->ji_fetched))) == NULL) {
 		snprintf(err, errlen, "jetstream: out of memory");
 		goto fail;
 	}
-	if (jsin_options(ji, err, errlen) != 0)
+	if (jsin_options(ji, err, errlen) != 0 || jsin_connect(ji, err, errlen) != 0)
 		goto fail;
-	s = natsConnection_Connect(&ji->ji_nc, ji->ji_opts);
-	/* Connected at once: the callback is only for a connection made later. */
-	if (s == NATS_OK)
-		atomic_store(&ji->ji_connected, true);
-	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
-		snprintf(err, errlen, "jetstream %s: %s", conf->jc_servers[0],
-			nats_GetLastError(NULL));
-		goto fail;
-	}
-	if ((s = natsConnection_JetStream(&ji->ji_js, ji->ji_nc, NULL)) != NATS_OK) {
-		snprintf(err, errlen, "jetstream: %s", natsStatus_GetText(s));
-		goto fail;
-	}
 	if ((rv = pthread_create(&ji->ji_thread, NULL, jsin_main, ji)) != 0) {
 		snprintf(err, errlen, "jetstream: cannot start the thread: %s", strerror(rv));
 		goto fail;
@@ -451,6 +612,7 @@ fail:
 	free(ji->ji_sites);
 	free(ji->ji_site_buf);
 	free(ji->ji_msgs);
+	free(ji->ji_fetched);
 	free(ji);
 	return (NULL);
 }
@@ -494,5 +656,6 @@ store_jsin_stop(struct store_jsin *ji, json_t *counters)
 	free(ji->ji_sites);
 	free(ji->ji_site_buf);
 	free(ji->ji_msgs);
+	free(ji->ji_fetched);
 	free(ji);
 }

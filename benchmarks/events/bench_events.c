@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bench_events ingest: flow events built as mamorid builds them (mm_eve_flow
- * over synthetic flow records, plus "plugin") and submitted as fast as the
- * exporter takes them, through the real exporter, to a running mamori-store.
+ * bench_events ingest: flow events built over synthetic flow records, as
+ * text (mm_eve_flow_text, with "plugin"; mm_exporter_submit_text) or, with
+ * --build json, as jansson objects (mm_eve_flow plus "plugin";
+ * mm_exporter_submit), and submitted as fast as the exporter takes them,
+ * through the real exporter, to a running mamori-store.
  * The rate is end to end: from the first submit to the acknowledgement of
  * the last event (mm_exporter_flush returning with nothing left).  CPU time
  * is taken from the kernel (schedstat) for the store's threads and for this
@@ -13,12 +15,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <mamori/eve.h>
 #include <mamori/exporter.h>
 #include <mamori/log.h>
 
@@ -119,14 +123,17 @@ struct ingest_opts {
 	uint32_t io_batch;
 	uint32_t io_queue;
 	uint64_t io_producer;
+	uint32_t io_inflight;
+	bool io_json; /* build jansson objects rather than text */
 	pid_t io_store_pid;
 };
 
 static void
 ingest_usage(void)
 {
-	fprintf(stderr, "usage: bench_events ingest --url URL --store-pid PID [--count N] "
-			"[--batch B] [--queue Q] [--producer P]\n");
+	fprintf(stderr,
+		"usage: bench_events ingest --url URL --store-pid PID [--count N] "
+		"[--batch B] [--queue Q] [--inflight F] [--producer P] [--build text|json]\n");
 }
 
 static int
@@ -139,6 +146,8 @@ ingest_opts(int argc, char **argv, struct ingest_opts *o)
 		{ "queue", required_argument, NULL, 'q' },
 		{ "producer", required_argument, NULL, 'p' },
 		{ "store-pid", required_argument, NULL, 's' },
+		{ "inflight", required_argument, NULL, 'f' },
+		{ "build", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -167,6 +176,16 @@ ingest_opts(int argc, char **argv, struct ingest_opts *o)
 			break;
 		case 's':
 			o->io_store_pid = (pid_t)strtol(optarg, NULL, 10);
+			break;
+		case 'f':
+			o->io_inflight = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'B':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				ingest_usage();
+				return (-EINVAL);
+			}
+			o->io_json = strcmp(optarg, "json") == 0;
 			break;
 		default:
 			ingest_usage();
@@ -207,20 +226,81 @@ struct ingest_run {
 	uint64_t ir_sampled;
 };
 
+/* Builds n events as jansson objects; 0 or -ENOMEM. */
+static int
+build_json(struct gen *g, json_t **evs, uint32_t n)
+{
+	struct mm_flow_rec r;
+
+	for (uint32_t i = 0; i < n; i++) {
+		gen_flow(g, &r);
+		if ((evs[i] = gen_event(&r)) == NULL) {
+			fprintf(stderr, "events: out of memory\n");
+			while (i-- > 0)
+				json_decref(evs[i]);
+			return (-ENOMEM);
+		}
+	}
+	return (0);
+}
+
+static int
+submit_json(struct mm_exporter *ex, json_t **evs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (mm_exporter_submit(ex, evs[i]) != 0) {
+			/* submit took evs[i] either way. */
+			fprintf(stderr, "events: an event was refused by the exporter\n");
+			while (++i < n)
+				json_decref(evs[i]);
+			return (-EINVAL);
+		}
+	return (0);
+}
+
+/* Builds n events as text; 0 or a negative errno. */
+static int
+build_text(struct gen *g, char (*texts)[MM_EVE_FLOW_TEXT_MAX], int *lens, uint32_t n)
+{
+	struct mm_flow_rec r;
+
+	for (uint32_t i = 0; i < n; i++) {
+		gen_flow(g, &r);
+		if ((lens[i] = gen_event_text(&r, texts[i], sizeof(texts[i]))) < 0) {
+			fprintf(stderr, "events: cannot build an event: %s\n", strerror(-lens[i]));
+			return (lens[i]);
+		}
+	}
+	return (0);
+}
+
+static int
+submit_text(
+	struct mm_exporter *ex, char (*texts)[MM_EVE_FLOW_TEXT_MAX], const int *lens, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (mm_exporter_submit_text(ex, texts[i], (size_t)lens[i]) != 0) {
+			fprintf(stderr, "events: an event was refused by the exporter\n");
+			return (-EINVAL);
+		}
+	return (0);
+}
+
 /* The measured loop: build CHUNK events, submit them, poll; wait while the queue is full. */
 static int
 ingest_loop(
 	struct mm_exporter *ex, struct gen *g, const struct ingest_opts *o, struct ingest_run *ir)
 {
 	uint64_t limit = (uint64_t)o->io_queue * o->io_batch, submitted = 0;
+	static char texts[CHUNK][MM_EVE_FLOW_TEXT_MAX];
 	struct mm_exporter_stats st;
 	json_t *evs[CHUNK];
+	int lens[CHUNK];
 
 	while (submitted < o->io_count) {
 		uint32_t n = o->io_count - submitted < CHUNK ? (uint32_t)(o->io_count - submitted)
 							     : CHUNK;
 		uint64_t c0 = bench_thread_ns(), c1, c2;
-		struct mm_flow_rec r;
 
 		mm_exporter_poll(ex, bench_mono_ns() / 1000000);
 		mm_exporter_stats(ex, &st);
@@ -233,32 +313,20 @@ ingest_loop(
 			continue;
 		}
 		c1 = bench_thread_ns();
-		for (uint32_t i = 0; i < n; i++) {
-			gen_flow(g, &r);
-			if ((evs[i] = gen_event(&r)) == NULL) {
-				fprintf(stderr, "events: out of memory\n");
-				while (i-- > 0)
-					json_decref(evs[i]);
-				return (-ENOMEM);
-			}
-		}
+		if ((o->io_json ? build_json(g, evs, n) : build_text(g, texts, lens, n)) < 0)
+			return (-ENOMEM);
 		/* The size of the text the exporter sends, on one event in 256. */
 		if (submitted % (CHUNK * 16) == 0) {
 			char buf[4096];
 
-			ir->ir_bytes += json_dumpb(
-				evs[0], buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
+			ir->ir_bytes += o->io_json ? json_dumpb(evs[0], buf, sizeof(buf),
+							     JSON_COMPACT | JSON_PRESERVE_ORDER)
+						   : (uint64_t)lens[0];
 			ir->ir_sampled++;
 		}
 		c2 = bench_thread_ns();
-		for (uint32_t i = 0; i < n; i++)
-			if (mm_exporter_submit(ex, evs[i]) != 0) {
-				/* submit took evs[i] either way. */
-				fprintf(stderr, "events: an event was refused by the exporter\n");
-				while (++i < n)
-					json_decref(evs[i]);
-				return (-EINVAL);
-			}
+		if ((o->io_json ? submit_json(ex, evs, n) : submit_text(ex, texts, lens, n)) < 0)
+			return (-EINVAL);
 		submitted += n;
 		ir->ir_export_ns += (c1 - c0) + (bench_thread_ns() - c2);
 		ir->ir_build_ns += c2 - c1;
@@ -294,6 +362,7 @@ bench_ingest(int argc, char **argv)
 	/* Batches are sealed full; the timer only seals the last one. */
 	ec.ec_batch_delay_ms = 1000;
 	ec.ec_queue_batches = o.io_queue;
+	ec.ec_inflight_batches = o.io_inflight;
 	ec.ec_ack_timeout_ms = 60000;
 	if ((ex = mm_exporter_new(&ec, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "events: %s\n", err);
@@ -339,9 +408,11 @@ bench_ingest(int argc, char **argv)
 	secs = (double)(t1 - t0) / 1e9;
 	n = (double)o.io_count;
 	printf("events ingest: %s flow events of %" PRIu64
-	       " bytes on average, batches of %u, up to %u queued, producer %" PRIu64 "\n",
+	       " bytes on average, batches of %u, up to %u queued, %u in flight, producer %" PRIu64
+	       "\n",
 		bench_commas(o.io_count, a, sizeof(a)), ir.ir_bytes / ir.ir_sampled, o.io_batch,
-		o.io_queue, o.io_producer);
+		o.io_queue, o.io_inflight != 0 ? o.io_inflight : MM_EXPORTER_INFLIGHT,
+		o.io_producer);
 	printf("events ingest: %.2f s from the first submit to the last acknowledgement: %s "
 	       "events/s (%" PRIu64 " resent)\n",
 		secs, bench_commas((uint64_t)(n / secs), b, sizeof(b)), st.es_resent);
@@ -353,9 +424,10 @@ bench_ingest(int argc, char **argv)
 		(double)((s1.bc_total - s1.bc_writer - s1.bc_ckpt) -
 			 (s0.bc_total - s0.bc_writer - s0.bc_ckpt)) /
 			n / 1e3);
-	printf("events ingest: driver CPU per event: building the events %.2f us (mm_eve_flow), "
+	printf("events ingest: driver CPU per event: building the events %.2f us (%s), "
 	       "exporter %.2f us on the calling thread (submit, poll) + %.2f us on nng's threads\n",
-		(double)ir.ir_build_ns / n / 1e3, (double)ir.ir_export_ns / n / 1e3,
+		(double)ir.ir_build_ns / n / 1e3, o.io_json ? "mm_eve_flow" : "mm_eve_flow_text",
+		(double)ir.ir_export_ns / n / 1e3,
 		((double)(d1.bc_total - d0.bc_total) - (double)(ir.ir_build_ns + ir.ir_export_ns)) /
 			n / 1e3);
 	printf("events ingest: the driver waited for the store %.0f%% of the time\n",

@@ -3,8 +3,8 @@
  * bench_events fill: grows a store database to a number of rows through the
  * store's own database layer (store_db_insert, the writer's code, with the
  * store's checkpointer), without the exporter, nng or the store process.
- * A second thread builds the events as the ingest driver does (gen_event,
- * serialised as the exporter serialises) and parses them into rows as the
+ * A second thread builds the events as the ingest driver does by default
+ * (gen_event_text: the text the exporter sends) and parses them into rows as the
  * store's ingest does (store_row_parse), so that the writer, here the main
  * thread, never waits for text.  The store must not be running.
  */
@@ -62,8 +62,7 @@ build_slot(struct fill *f, struct slot *s, uint32_t n, int64_t first_seq)
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct mm_flow_rec r;
-		json_t *ev;
-		size_t len;
+		int len;
 
 		if (s->s_cap - at < EVENT_MAX) {
 			char *t = realloc(s->s_text, s->s_cap * 2);
@@ -74,15 +73,11 @@ build_slot(struct fill *f, struct slot *s, uint32_t n, int64_t first_seq)
 			s->s_cap *= 2;
 		}
 		gen_flow(f->f_gen, &r);
-		if ((ev = gen_event(&r)) == NULL)
-			return (-ENOMEM);
-		len = json_dumpb(ev, s->s_text + at, EVENT_MAX, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(ev);
-		if (len == 0 || len > EVENT_MAX)
+		if ((len = gen_event_text(&r, s->s_text + at, EVENT_MAX)) < 0)
 			return (-EMSGSIZE);
 		s->s_off[i] = at;
 		s->s_len[i] = (uint32_t)len;
-		at += len;
+		at += (size_t)len;
 	}
 	if (store_arena_reset(&s->s_arena, at) != 0)
 		return (-ENOMEM);

@@ -222,3 +222,9 @@ gen_event(const struct mm_flow_rec *r)
 	}
 	return (ev);
 }
+
+int
+gen_event_text(const struct mm_flow_rec *r, char *buf, size_t len)
+{
+	return (mm_eve_flow_text(buf, len, r, "flowlog"));
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Synthetic flow records for the events benchmark, and the EVE flow events
- * mamorid's flowlog plugin makes of them (mm_eve_flow plus "plugin").
+ * mamorid's flowlog plugin makes of them (mm_eve_flow plus "plugin", or the
+ * same text from mm_eve_flow_text).
  *
  * The traffic is an appliance's view of a site: 8,192 internal clients
  * (10.0.0.0/12 and 1,024 in 2001:db8:100::/48) talking mostly outwards to
@@ -15,6 +16,7 @@
 #ifndef BENCH_GEN_H
 #define BENCH_GEN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -51,5 +53,11 @@ uint64_t gen_rand(struct gen *g);
 void gen_flow(struct gen *g, struct mm_flow_rec *r);
 /* The EVE event mamorid's flowlog plugin emits for r; NULL when out of memory. */
 json_t *gen_event(const struct mm_flow_rec *r);
+/*
+ * The same event as compact text (mm_eve_flow_text, no jansson object):
+ * byte for byte what gen_event's object serialises to.  Its length, or a
+ * negative errno.
+ */
+int gen_event_text(const struct mm_flow_rec *r, char *buf, size_t len);
 
 #endif /* BENCH_GEN_H */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,138 @@ MM_TEST(new_without_tuple)
 	free(s);
 }
 
+/* xorshift64*: the same records on every run. */
+static uint64_t
+rnd(uint64_t *st)
+{
+	*st ^= *st >> 12;
+	*st ^= *st << 25;
+	*st ^= *st >> 27;
+	return (*st * 2685821657736338717ULL);
+}
+
+/* A record with every field drawn at random, over the ranges each field can take. */
+static void
+random_flow(struct mm_flow_rec *r, uint64_t *st)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 58, 132, 47, 50, 89, 0, 255 };
+	uint64_t v = rnd(st);
+
+	memset(r, 0, sizeof(*r));
+	r->fr_id = v % 4 == 0 ? 0 : rnd(st) >> (v >> 8) % 64;
+	/* Any time up to 2^64 ns (year 2554), and often near day, month and year ends. */
+	r->fr_last_ns =
+		v % 3 == 0 ? rnd(st)
+			   : (rnd(st) % 40000) * 86400 * 1000000000ULL - (rnd(st) % 3) * 1000ULL;
+	r->fr_first_ns = r->fr_last_ns - (r->fr_last_ns > 0 ? rnd(st) % r->fr_last_ns : 0);
+	r->fr_pkts_ts = rnd(st) >> (rnd(st) % 64);
+	r->fr_pkts_tc = v % 5 == 0 ? 0 : rnd(st) >> (rnd(st) % 64);
+	r->fr_bytes_ts = rnd(st) >> (rnd(st) % 64);
+	r->fr_bytes_tc = rnd(st);
+	for (int i = 0; i < 16; i++) {
+		r->fr_src.a_bytes[i] = (uint8_t)rnd(st);
+		r->fr_dst.a_bytes[i] = (uint8_t)rnd(st);
+		r->fr_exporter.a_bytes[i] = (uint8_t)rnd(st);
+	}
+	/* Mostly IPv4 (mapped), with 0, 1, 2 and 3-digit octets. */
+	if (v % 8 != 0) {
+		memset(r->fr_src.a_bytes, 0, 10);
+		r->fr_src.a_bytes[10] = r->fr_src.a_bytes[11] = 0xff;
+		r->fr_src.a_bytes[12] = (uint8_t)(rnd(st) % 12);
+	}
+	if (v % 7 != 0) {
+		memset(r->fr_dst.a_bytes, 0, 10);
+		r->fr_dst.a_bytes[10] = r->fr_dst.a_bytes[11] = 0xff;
+	}
+	if (v % 2 == 0) {
+		memset(r->fr_exporter.a_bytes, 0, 10);
+		r->fr_exporter.a_bytes[10] = r->fr_exporter.a_bytes[11] = 0xff;
+	}
+	r->fr_sampling = v % 6 == 0 ? (uint32_t)rnd(st) : 1;
+	r->fr_sport = (uint16_t)rnd(st);
+	r->fr_dport = (uint16_t)rnd(st);
+	r->fr_vlan[0] = (uint16_t)(rnd(st) % 4096);
+	r->fr_vlan[1] = (uint16_t)(rnd(st) % 4096);
+	r->fr_vlan_n = (uint8_t)(rnd(st) % 4);
+	r->fr_proto = protos[rnd(st) % sizeof(protos)];
+	r->fr_tcp_flags_ts = (uint8_t)rnd(st);
+	r->fr_tcp_flags_tc = (uint8_t)rnd(st);
+	r->fr_icmp_type = (uint8_t)rnd(st);
+	r->fr_icmp_code = (uint8_t)rnd(st);
+	r->fr_end = (uint8_t)(rnd(st) % 9);
+	r->fr_source = (uint8_t)(rnd(st) % 5);
+}
+
+/* jansson's text of mm_eve_flow with "plugin" added as plg_event_json adds it. */
+static char *
+jansson_flow(const struct mm_flow_rec *r, const char *plugin)
+{
+	json_t *ev = mm_eve_flow(r);
+
+	if (ev != NULL && plugin != NULL)
+		json_object_set_new(ev, "plugin", json_string(plugin));
+	return (eve_text(ev));
+}
+
+MM_TEST(flow_text_matches_jansson)
+{
+	static const char *plugins[] = { NULL, "flowlog", "a\"b\\c/d\n\t\b\f\r\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" };
+	char buf[MM_EVE_FLOW_TEXT_MAX + 64];
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+
+	for (int i = 0; i < 50000; i++) {
+		const char *plugin = plugins[i % 4];
+		struct mm_flow_rec r;
+		char *want;
+		int n;
+
+		random_flow(&r, &st);
+		want = jansson_flow(&r, plugin);
+		MM_ASSERT(want != NULL);
+		n = mm_eve_flow_text(buf, sizeof(buf), &r, plugin);
+		MM_ASSERT(n > 0);
+		MM_ASSERT_EQ((size_t)n + 1, strlen(want));
+		want[n] = '\0'; /* mm_eve_write's newline */
+		if (strcmp(buf, want) != 0)
+			fprintf(stderr, "record %d:\n  text    %s\n  jansson %s\n", i, buf, want);
+		MM_ASSERT_STREQ(buf, want);
+		free(want);
+	}
+}
+
+MM_TEST(flow_text_bounds)
+{
+	char buf[MM_EVE_FLOW_TEXT_MAX], small[600];
+	struct mm_flow_rec r;
+	int n;
+
+	tcp_flow(&r);
+	n = mm_eve_flow_text(buf, sizeof(buf), &r, "flowlog");
+	MM_ASSERT(n > 0 && (size_t)n == strlen(buf));
+	/* Every buffer shorter than the text (and its NUL) is refused, none overrun. */
+	for (size_t len = 0; len <= (size_t)n; len++) {
+		memset(small, 'x', sizeof(small));
+		MM_ASSERT_EQ(mm_eve_flow_text(small, len, &r, "flowlog"), -ENOSPC);
+		MM_ASSERT(small[len] == 'x');
+	}
+	MM_ASSERT_EQ(mm_eve_flow_text(small, (size_t)n + 1, &r, "flowlog"), n);
+	MM_ASSERT_STREQ(small, buf);
+	/* jansson refuses invalid UTF-8 in strings; so does the writer. */
+	MM_ASSERT_EQ(mm_eve_flow_text(buf, sizeof(buf), &r, "bad\xc3("), -EINVAL);
+	MM_ASSERT_EQ(mm_eve_flow_text(buf, sizeof(buf), &r, "bad\xed\xa0\x80"), -EINVAL);
+	MM_ASSERT_EQ(mm_eve_flow_text(buf, sizeof(buf), &r, "bad\xc0\x80"), -EINVAL);
+	/* The largest record: IPv6 everywhere, every optional member, 20-digit counters. */
+	memset(&r, 0xff, sizeof(r));
+	r.fr_proto = 6;
+	r.fr_vlan_n = 2;
+	r.fr_source = MM_FLOW_SRC_IPFIX;
+	r.fr_end = MM_FLOW_END_EVICTED;
+	memset(r.fr_src.a_bytes, 0, 10);
+	r.fr_src.a_bytes[10] = r.fr_src.a_bytes[11] = 0xff;
+	MM_ASSERT(mm_eve_flow_text(buf, sizeof(buf), &r, NULL) > 0);
+}
+
 static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(time_format),
 	MM_TEST_ENTRY(flow_tcp),
@@ -247,6 +380,8 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(netflow_source),
 	MM_TEST_ENTRY(names),
 	MM_TEST_ENTRY(new_without_tuple),
+	MM_TEST_ENTRY(flow_text_matches_jansson),
+	MM_TEST_ENTRY(flow_text_bounds),
 	{ NULL, NULL },
 };
 

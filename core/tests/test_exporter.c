@@ -490,6 +490,150 @@ MM_TEST(store_restarts_mid_stream)
 	store_free(st);
 }
 
+/*
+ * True when the commits include producer's seq first .. first + n - 1, each
+ * exactly once, in any order: with batches in flight on several sinks the
+ * store may commit them out of order.
+ */
+static bool
+store_has_all(struct store *st, uint64_t producer, uint64_t first, uint64_t n)
+{
+	uint64_t seen = 0;
+	uint8_t *got = calloc(n, 1);
+	bool ok = got != NULL;
+
+	pthread_mutex_lock(&st->st_mtx);
+	for (size_t i = 0; ok && i < st->st_log_n; i++) {
+		uint64_t q = st->st_log[i].c_seq;
+
+		if (st->st_log[i].c_producer != producer)
+			continue;
+		if (q < first || q >= first + n || got[q - first]++ != 0) {
+			fprintf(stderr, "  commit %zu: seq %" PRIu64 " unexpected or twice\n", i,
+				q);
+			ok = false;
+		}
+		seen++;
+	}
+	pthread_mutex_unlock(&st->st_mtx);
+	if (ok && seen != n) {
+		fprintf(stderr, "  %" PRIu64 " of %" PRIu64 " events committed\n", seen, n);
+		ok = false;
+	}
+	free(got);
+	return (ok);
+}
+
+/* Events as text (mm_exporter_submit_text), the text event(i) would serialise to. */
+static int
+submit_text_n(struct mm_exporter *ex, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char buf[256];
+		json_t *ev = event(i);
+		size_t len = json_dumpb(ev, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		json_decref(ev);
+		if (len == 0 || len > sizeof(buf) || mm_exporter_submit_text(ex, buf, len) != 0)
+			return (-1);
+		mm_exporter_poll(ex, now_ms());
+	}
+	return (0);
+}
+
+/*
+ * Several batches in flight, events given as text and as objects, and the
+ * store dying with a commit unacknowledged: every event is still stored
+ * exactly once, the spool takes all that was in memory, and the counts add
+ * up.
+ */
+MM_TEST(inflight_restart_exactly_once)
+{
+	struct store *st = store_new("inflight.ipc");
+	struct mm_exporter_conf c;
+	struct mm_exporter_stats s;
+	struct mm_exporter *ex;
+	uint64_t batches, deadline;
+
+	MM_ASSERT_EQ(store_start(st), 0);
+	test_conf(&c, st, "inflight.spool");
+	c.ec_inflight_batches = 3;
+	MM_ASSERT((ex = exporter(&c)) != NULL);
+	MM_ASSERT_EQ(submit_text_n(ex, 0, 160), 0);
+	MM_ASSERT(pump_until_acked(ex, 160, 3000));
+
+	pthread_mutex_lock(&st->st_mtx);
+	st->st_lose_ack = 1;
+	batches = st->st_batches;
+	pthread_mutex_unlock(&st->st_mtx);
+	/* Three batches at once, so that more than one is in flight when the store dies. */
+	MM_ASSERT_EQ(submit_n(ex, 160, 48, false), 0);
+	for (deadline = now_ms() + 1000; now_ms() < deadline; pump(ex, 1)) {
+		pthread_mutex_lock(&st->st_mtx);
+		if (st->st_batches > batches)
+			deadline = 0;
+		pthread_mutex_unlock(&st->st_mtx);
+	}
+	store_stop(st);
+	pump(ex, 50);
+	mm_exporter_stats(ex, &s);
+	MM_ASSERT(!s.es_store_ok);
+
+	MM_ASSERT_EQ(submit_text_n(ex, 208, 300), 0);
+	pump(ex, 300);
+	mm_exporter_stats(ex, &s);
+	MM_ASSERT(!s.es_connected);
+	MM_ASSERT(balanced(&s));
+
+	MM_ASSERT_EQ(store_start(st), 0);
+	MM_ASSERT_EQ(submit_n(ex, 508, 100, true), 0);
+	MM_ASSERT_EQ(mm_exporter_flush(ex, 5000), 0);
+	mm_exporter_stats(ex, &s);
+	MM_ASSERT(store_has_all(st, s.es_producer, 1, 608));
+	MM_ASSERT_EQ(s.es_acked, 608);
+	MM_ASSERT(st->st_dups >= 16);
+	MM_ASSERT(s.es_resent >= 16);
+	MM_ASSERT_EQ(s.es_dropped, 0);
+	MM_ASSERT(balanced(&s));
+	/* The text path and the object path give the store the same bytes. */
+	pthread_mutex_lock(&st->st_mtx);
+	for (size_t i = 0; i < st->st_log_n; i++) {
+		json_t *ev = event((int)(st->st_log[i].c_seq - 1));
+		char *want = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		MM_ASSERT_STREQ(st->st_log[i].c_json, want);
+		free(want);
+		json_decref(ev);
+	}
+	pthread_mutex_unlock(&st->st_mtx);
+	mm_exporter_free(ex);
+	store_free(st);
+}
+
+MM_TEST(submit_text_checks)
+{
+	struct store *st = store_new("text.ipc");
+	struct mm_exporter_conf c;
+	struct mm_exporter_stats s;
+	struct mm_exporter *ex;
+
+	test_conf(&c, st, NULL);
+	MM_ASSERT((ex = exporter(&c)) != NULL);
+	MM_ASSERT_EQ(mm_exporter_submit_text(ex, NULL, 0), -EINVAL);
+	MM_ASSERT_EQ(mm_exporter_submit_text(ex, "{}", 1), -EINVAL);
+	MM_ASSERT_EQ(mm_exporter_submit_text(ex, "[1]", 3), -EINVAL);
+	MM_ASSERT_EQ(mm_exporter_submit_text(ex, "{\"a\":\n1}", 8), -EINVAL);
+	MM_ASSERT_EQ(mm_exporter_submit_text(ex, "{\"a\":1}", 7), 0);
+	mm_exporter_stats(ex, &s);
+	MM_ASSERT_EQ(s.es_submitted, 5);
+	MM_ASSERT_EQ(s.es_invalid, 4);
+	MM_ASSERT_EQ(s.es_pending, 1);
+	mm_exporter_free(ex);
+	c.ec_inflight_batches = MM_EXPORTER_INFLIGHT_MAX + 1;
+	MM_ASSERT(exporter(&c) == NULL);
+	store_free(st);
+}
+
 MM_TEST(lost_ack_resent_stored_once)
 {
 	struct store *st = store_new("lost.ipc");
@@ -870,6 +1014,8 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(delivers_in_order),
 	MM_TEST_ENTRY(store_down_at_start),
 	MM_TEST_ENTRY(store_restarts_mid_stream),
+	MM_TEST_ENTRY(inflight_restart_exactly_once),
+	MM_TEST_ENTRY(submit_text_checks),
 	MM_TEST_ENTRY(lost_ack_resent_stored_once),
 	MM_TEST_ENTRY(refusals),
 	MM_TEST_ENTRY(spool_full_drops_counted),

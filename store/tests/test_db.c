@@ -258,6 +258,72 @@ MM_TEST(insert_and_duplicates)
 	store_db_close(db);
 }
 
+/* Inserts events of seq first .. first + n - 1, a flow unless seq % 3 == 0 (an alert). */
+static int
+insert_mixed(struct store_db *db, struct batch *b, int64_t first, uint32_t n, uint32_t *inserted)
+{
+	struct store_batch sb;
+	char err[512];
+	int rv;
+
+	b->b_n = 0;
+	for (uint32_t i = 0; i < n; i++)
+		batch_add(b, T0 + (first + i) * NS, (first + i) % 3 == 0 ? "alert" : "flow",
+			"10.1.2.3", "192.0.2.7", NULL, 0);
+	if ((rv = batch_parse(b, first)) != 0)
+		return (rv);
+	sb = (struct store_batch){ 5, b->b_rows, b->b_n, 0 };
+	if ((rv = store_db_insert(db, &sb, 1, err, sizeof(err))) != 0)
+		fprintf(stderr, "  %s\n", err);
+	*inserted = sb.sb_inserted;
+	return (rv);
+}
+
+/*
+ * Batches long enough for the statements of several rows, with and without
+ * duplicates: every flow row belongs to its own event, and each row says
+ * whether it was new.
+ */
+MM_TEST(insert_chunks)
+{
+	static const char flows_match[] =
+		"SELECT (SELECT count(*) FROM flow) = (SELECT count(*) FROM events WHERE "
+		"event_type = 'flow') AND NOT EXISTS (SELECT 1 FROM flow WHERE id NOT IN "
+		"(SELECT id FROM events WHERE event_type = 'flow'))";
+	struct store_db *db = open_db(db_path());
+	struct batch *b = batch_new();
+	uint32_t inserted;
+
+	MM_ASSERT(db != NULL && b != NULL);
+	/* Two statements of 16 rows and 13 rows one by one; 15 alerts among them. */
+	MM_ASSERT_EQ(insert_mixed(db, b, 1, 45, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 45);
+	for (uint32_t i = 0; i < 45; i++)
+		MM_ASSERT(b->b_rows[i].r_inserted);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 30);
+	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
+	/*
+	 * A resend overlapping the end: the first 16 rows are all stored, the
+	 * next 16 partly (4 old, 12 new), the last 8 are new.
+	 */
+	MM_ASSERT_EQ(insert_mixed(db, b, 26, 40, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 20);
+	for (uint32_t i = 0; i < 40; i++)
+		MM_ASSERT_EQ(b->b_rows[i].r_inserted, b->b_rows[i].r_seq > 45);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 65);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(DISTINCT seq) FROM events"), 65);
+	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
+	/* The same batch again: nothing new, nothing changed. */
+	MM_ASSERT_EQ(insert_mixed(db, b, 26, 40, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 0);
+	for (uint32_t i = 0; i < 40; i++)
+		MM_ASSERT(!b->b_rows[i].r_inserted);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 65);
+	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
+	batch_free(b);
+	store_db_close(db);
+}
+
 MM_TEST(per_type_rows)
 {
 	struct store_db *db = open_db(db_path());
@@ -658,6 +724,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(migrate_from_v2),
 	MM_TEST_ENTRY(refuse_newer_and_foreign),
 	MM_TEST_ENTRY(insert_and_duplicates),
+	MM_TEST_ENTRY(insert_chunks),
 	MM_TEST_ENTRY(per_type_rows),
 	MM_TEST_ENTRY(query_filters),
 	MM_TEST_ENTRY(query_id_blocks),

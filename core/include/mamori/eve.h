@@ -25,6 +25,16 @@ json_t *mm_eve_new(uint64_t ts_ns, const char *event_type, const struct mm_flow_
 json_t *mm_eve_flow(const struct mm_flow_rec *r);
 /* Adds the "flow" and (for TCP) "tcp" sub-objects of a flow record to ev. */
 int mm_eve_flow_members(json_t *ev, const struct mm_flow_rec *r);
+/*
+ * The event of mm_eve_flow as the text mm_eve_write writes for it (without
+ * the newline), built without a JSON object, for paths that turn every
+ * ended flow into an event; with a plugin name, the "plugin" member that
+ * mamorid's plugin host adds comes last.  Returns the length (buf is NUL
+ * terminated), -ENOSPC when buf is too small (MM_EVE_FLOW_TEXT_MAX and the
+ * plugin name escaped always suffice), -EINVAL when plugin is not UTF-8.
+ */
+int mm_eve_flow_text(char *buf, size_t len, const struct mm_flow_rec *r, const char *plugin);
+#define MM_EVE_FLOW_TEXT_MAX 1024
 /* Writes one object as one line; returns 0 or a negative errno. */
 int mm_eve_write(FILE *f, const json_t *ev);
 

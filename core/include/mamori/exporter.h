@@ -13,9 +13,15 @@
  * the store never gets (dropped because the spool was full) leave gaps in the
  * numbers, so the loss is visible at the store too.
  *
- * Delivery.  One batch is in flight at a time, always the oldest: the spool's
- * first record while the spool holds any, else the head of the memory queue,
- * so the store commits batches in sequence order.  An acknowledgement with
+ * Delivery.  By default one batch is in flight at a time, always the oldest:
+ * the spool's first record while the spool holds any, else the head of the
+ * memory queue, so the store commits batches in sequence order.  With
+ * ec_inflight_batches above 1 (store sink only, each exchange on a req
+ * socket of its own), up to that many of the oldest queued batches are in
+ * flight at once, so that the store parses one while it commits another;
+ * the store may then commit them out of order (its queries order by time,
+ * not by arrival), and each is freed when its own acknowledgement comes.
+ * The spool's records still go one at a time, in order.  An acknowledgement with
  * status 0 means committed: the batch is freed.  A refusal (another status)
  * is logged and the batch retried after a back-off; a refusal that no retry
  * can cure (EBADMSG, EINVAL, EMSGSIZE, EPROTO) drops the batch and counts it
@@ -26,7 +32,7 @@
  * the exporter alone decides when to resend, after a send that no connected
  * store took within the send timeout, an acknowledgement that did not come
  * within the ack timeout, or a dropped connection.  Each of these marks the
- * store unreachable: every batch in memory, the one in flight included, is
+ * store unreachable: every batch in memory, those in flight included, is
  * appended to the spool, new batches go to the spool too, and the exporter
  * retries with a back-off (cut short when the dialer reconnects).  The first
  * commit marks the store reachable again; the spool drains, in order, before
@@ -36,7 +42,7 @@
  * Throughput.  An exchange completes in one poll at best (a round trip over
  * ipc takes tens of microseconds), so a control loop polling every
  * millisecond moves up to 1000 batches a second.  When the memory queue
- * fills anyway, the store is behind: the queue, with the batch in flight
+ * fills anyway, the store is behind: the queue, with the batches in flight
  * (abandoned and later resent, which the store ignores), moves to the spool
  * and delivery continues from there, in order.
  *
@@ -86,6 +92,8 @@
 #define MM_EXPORTER_BATCH_EVENTS    512
 #define MM_EXPORTER_BATCH_DELAY_MS  200
 #define MM_EXPORTER_QUEUE_BATCHES   8
+#define MM_EXPORTER_INFLIGHT        1
+#define MM_EXPORTER_INFLIGHT_MAX    4
 #define MM_EXPORTER_SEND_TIMEOUT_MS 2000
 #define MM_EXPORTER_ACK_TIMEOUT_MS  5000
 #define MM_EXPORTER_RETRY_MIN_MS    100
@@ -115,16 +123,17 @@ struct mm_exporter_conf {
 	uint32_t ec_batch_events;         /* a batch is sent at this many events (512) */
 	uint32_t ec_batch_delay_ms;       /* or when its first event is this old (200) */
 	uint32_t ec_queue_batches;        /* batches held in memory while the store keeps up (8) */
-	uint32_t ec_send_timeout_ms;      /* time for a connected store to take a batch (2000) */
-	uint32_t ec_ack_timeout_ms;       /* time for its acknowledgement (5000) */
-	uint32_t ec_retry_min_ms;         /* back-off after a failure, doubling (100) */
-	uint32_t ec_retry_max_ms;         /* up to this (5000) */
-	uint32_t ec_reconnect_min_ms;     /* nng dialer back-off, NNG_OPT_RECONNMINT (100) */
-	uint32_t ec_reconnect_max_ms;     /* NNG_OPT_RECONNMAXT (5000) */
-	const char *ec_spool_path;        /* NULL: no spool, undeliverable batches are dropped */
-	uint64_t ec_spool_max_bytes;      /* cap on the spool file (256 MiB) */
-	FILE *ec_eve;                     /* also write each event here as a line (not closed) */
-	const char *ec_eve_path;          /* or append to this file (mamorid --eve FILE) */
+	uint32_t ec_inflight_batches; /* of those, sent and not yet acknowledged (1, at most 4) */
+	uint32_t ec_send_timeout_ms;  /* time for a connected store to take a batch (2000) */
+	uint32_t ec_ack_timeout_ms;   /* time for its acknowledgement (5000) */
+	uint32_t ec_retry_min_ms;     /* back-off after a failure, doubling (100) */
+	uint32_t ec_retry_max_ms;     /* up to this (5000) */
+	uint32_t ec_reconnect_min_ms; /* nng dialer back-off, NNG_OPT_RECONNMINT (100) */
+	uint32_t ec_reconnect_max_ms; /* NNG_OPT_RECONNMAXT (5000) */
+	const char *ec_spool_path;    /* NULL: no spool, undeliverable batches are dropped */
+	uint64_t ec_spool_max_bytes;  /* cap on the spool file (256 MiB) */
+	FILE *ec_eve;                 /* also write each event here as a line (not closed) */
+	const char *ec_eve_path;      /* or append to this file (mamorid --eve FILE) */
 };
 
 struct mm_exporter_stats {
@@ -174,6 +183,15 @@ void mm_exporter_free(struct mm_exporter *exp);
  * (both counted in es_invalid; the EVE file still gets a large one).
  */
 int mm_exporter_submit(struct mm_exporter *exp, json_t *ev);
+/*
+ * The same for an event already serialised as compact EVE JSON (one object,
+ * no newline; mm_eve_flow_text), copied: the path for events built without
+ * a JSON object, which skips jansson's dump and the object's release (most
+ * of what mm_exporter_submit costs).  Returns 0, -EINVAL when the text is
+ * not one line holding an object, -EMSGSIZE as above; the store checks the
+ * JSON itself.
+ */
+int mm_exporter_submit_text(struct mm_exporter *exp, const char *json, size_t len);
 
 /*
  * Does the work that is due, without blocking: seals an open batch older
