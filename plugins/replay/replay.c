@@ -90,10 +90,14 @@ static void *
 pacer(void *arg)
 {
 	struct replay *r = arg;
-	struct rpl_pace_conf pc = { r->r_topspeed, 32, r->r_start_delay_ns, &r->r_stop, &r->r_sent,
-		&r->r_t0 };
+	struct rpl_pace_conf pc = { .pc_topspeed = r->r_topspeed,
+		.pc_burst = 32,
+		.pc_lead_ns = r->r_start_delay_ns,
+		.pc_stop = &r->r_stop,
+		.pc_sent = &r->r_sent,
+		.pc_t0 = &r->r_t0 };
 
-	if (rpl_pace_run(&r->r_en, &r->r_pool, ring_tx, r, &pc, &r->r_res) != 0)
+	if (rpl_pace_run(&r->r_en.en_sched, &r->r_pool, ring_tx, r, &pc, &r->r_res) != 0)
 		r->r_res.pr_stopped = true;
 	__atomic_store_n(&r->r_done, true, __ATOMIC_RELEASE);
 	return (NULL);

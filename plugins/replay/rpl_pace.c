@@ -130,10 +130,9 @@ err_stats(uint64_t *errs, size_t n, struct rpl_pace_result *res)
 }
 
 int
-rpl_pace_run(const struct rpl_engine *en, const struct rpl_pool *pl, rpl_tx_fn tx, void *arg,
+rpl_pace_run(const struct rpl_sched *sc, const struct rpl_pool *pl, rpl_tx_fn tx, void *arg,
 	const struct rpl_pace_conf *conf, struct rpl_pace_result *res)
 {
-	const struct rpl_sched *sc = &en->en_sched;
 	uint64_t hz = rte_get_tsc_hz(), t0, *errs = NULL;
 	uint16_t burst = conf->pc_burst == 0 || conf->pc_burst > BURST_MAX ? 32 : conf->pc_burst;
 	struct rte_mbuf *b[BURST_MAX];
@@ -143,14 +142,18 @@ rpl_pace_run(const struct rpl_engine *en, const struct rpl_pool *pl, rpl_tx_fn t
 	memset(res, 0, sizeof(*res));
 	if (!conf->pc_topspeed && sc->sc_n > 0 && (errs = malloc(sc->sc_n * sizeof(*errs))) == NULL)
 		return (-ENOMEM);
-	{
+	if (conf->pc_t0_tsc != 0) {
+		t0 = conf->pc_t0_tsc;
+		res->pr_t0_ns = conf->pc_t0_wall_ns;
+	} else {
 		uint64_t now_tsc = rte_rdtsc(), now_wall = wall_ns();
 
 		t0 = now_tsc + (uint64_t)((unsigned __int128)conf->pc_lead_ns * hz / 1000000000u);
 		res->pr_t0_ns = now_wall + conf->pc_lead_ns;
-		if (conf->pc_t0 != NULL)
-			__atomic_store_n(conf->pc_t0, res->pr_t0_ns, __ATOMIC_RELEASE);
 	}
+	if (conf->pc_t0 != NULL)
+		__atomic_store_n(conf->pc_t0, res->pr_t0_ns, __ATOMIC_RELEASE);
+	wait_until(t0, hz, conf->pc_stop);
 	while (i < sc->sc_n) {
 		uint16_t n = 0, done = 0;
 		uint64_t now, after;
@@ -219,6 +222,49 @@ rpl_pace_run(const struct rpl_engine *en, const struct rpl_pool *pl, rpl_tx_fn t
 	}
 out:
 	err_stats(errs, nerr, res);
-	free(errs);
+	if (conf->pc_keep_errs) {
+		res->pr_errs = errs;
+		res->pr_nerrs = nerr;
+	} else {
+		free(errs);
+	}
 	return (0);
+}
+
+int
+rpl_pace_merge(struct rpl_pace_result *sum, const struct rpl_pace_result *lanes, unsigned n)
+{
+	size_t nerr = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned k = 0; k < n; k++)
+		nerr += lanes[k].pr_nerrs;
+	if (nerr > 0 && (sum->pr_errs = malloc(nerr * sizeof(*sum->pr_errs))) == NULL)
+		return (-ENOMEM);
+	for (unsigned k = 0; k < n; k++) {
+		const struct rpl_pace_result *r = &lanes[k];
+
+		sum->pr_sent += r->pr_sent;
+		sum->pr_bytes += r->pr_bytes;
+		sum->pr_retries += r->pr_retries;
+		sum->pr_stopped = sum->pr_stopped || r->pr_stopped;
+		if (k == 0 || r->pr_t0_ns < sum->pr_t0_ns)
+			sum->pr_t0_ns = r->pr_t0_ns;
+		if (r->pr_elapsed_ns > sum->pr_elapsed_ns)
+			sum->pr_elapsed_ns = r->pr_elapsed_ns;
+		if (r->pr_nerrs > 0)
+			memcpy(sum->pr_errs + sum->pr_nerrs, r->pr_errs,
+				r->pr_nerrs * sizeof(*r->pr_errs));
+		sum->pr_nerrs += r->pr_nerrs;
+	}
+	err_stats(sum->pr_errs, sum->pr_nerrs, sum);
+	return (0);
+}
+
+void
+rpl_pace_result_fini(struct rpl_pace_result *res)
+{
+	free(res->pr_errs);
+	res->pr_errs = NULL;
+	res->pr_nerrs = 0;
 }

@@ -32,6 +32,14 @@ struct rpl_pace_conf {
 	volatile bool *pc_stop;     /* set to end the run early; may be NULL */
 	volatile uint64_t *pc_sent; /* progress, for another thread to read; may be NULL */
 	volatile uint64_t *pc_t0;   /* set to the t0 wall clock once known; may be NULL */
+	/*
+	 * A t0 given by the caller (TSC and the wall clock at that TSC), so that
+	 * several lanes share one schedule zero; 0: the start plus pc_lead_ns.
+	 * Even at top speed nothing leaves before it, so lanes start together.
+	 */
+	uint64_t pc_t0_tsc;
+	uint64_t pc_t0_wall_ns;
+	bool pc_keep_errs; /* hand the frames' lateness over in pr_errs (for rpl_pace_merge) */
 };
 
 struct rpl_pace_result {
@@ -46,6 +54,8 @@ struct rpl_pace_result {
 	uint64_t pr_err_max;
 	double pr_err_mean;
 	bool pr_stopped;
+	uint64_t *pr_errs; /* each frame's lateness, ns, with pc_keep_errs; rpl_pace_result_fini */
+	size_t pr_nerrs;
 };
 
 struct rpl_pool {
@@ -59,8 +69,18 @@ int rpl_pool_load(struct rpl_pool *pl, const struct rpl_engine *en, const char *
 	char *err, size_t errlen);
 void rpl_pool_fini(struct rpl_pool *pl);
 
-/* Sends the schedule; returns 0 or -ENOMEM (no room to keep the timing errors). */
-int rpl_pace_run(const struct rpl_engine *en, const struct rpl_pool *pl, rpl_tx_fn tx, void *arg,
+/*
+ * Sends a schedule (the engine's, or one lane of it) of pl's frames; returns
+ * 0 or -ENOMEM (no room to keep the timing errors).
+ */
+int rpl_pace_run(const struct rpl_sched *sc, const struct rpl_pool *pl, rpl_tx_fn tx, void *arg,
 	const struct rpl_pace_conf *conf, struct rpl_pace_result *res);
+/*
+ * The figures of n lanes run together (each with pc_keep_errs) as one run:
+ * counts added, the longest elapsed time, percentiles over every frame.
+ * Returns 0 or -ENOMEM.
+ */
+int rpl_pace_merge(struct rpl_pace_result *sum, const struct rpl_pace_result *lanes, unsigned n);
+void rpl_pace_result_fini(struct rpl_pace_result *res);
 
 #endif /* RPL_PACE_H */

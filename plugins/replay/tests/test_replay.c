@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the replay engine: rewrite maps, schedule, scenarios, scoring. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 
 #include "mm_test.h"
 #include "rpl_engine.h"
+#include "rpl_lane.h"
 #include "rpl_rewrite.h"
 #include "rpl_scenario.h"
 #include "rpl_sched.h"
@@ -292,6 +295,124 @@ static const char scenario_ok[] =
 	"    window: [0s, 10s]\n"
 	"    points: 30\n";
 
+MM_TEST(flow_hash_is_symmetric)
+{
+	uint8_t f[256], g[256], v[260];
+	size_t n = ipv4_tcp(f, "10.0.0.1", "10.0.0.2", 40000, 23);
+	uint32_t h = rpl_flow_hash(f, (uint32_t)n);
+
+	/* The reply, MACs swapped too: the same flow. */
+	ipv4_tcp(g, "10.0.0.2", "10.0.0.1", 23, 40000);
+	memcpy(g, f + 6, 6);
+	memcpy(g + 6, f, 6);
+	MM_ASSERT_EQ(rpl_flow_hash(g, (uint32_t)n), h);
+	/* Another source port, another flow (this pair does not collide). */
+	ipv4_tcp(g, "10.0.0.1", "10.0.0.2", 40001, 23);
+	MM_ASSERT(rpl_flow_hash(g, (uint32_t)n) != h);
+	/* A VLAN tag does not change the flow. */
+	memcpy(v, f, 12);
+	memcpy(v + 12, "\x81\x00\x00\x07", 4);
+	memcpy(v + 16, f + 12, n - 12);
+	MM_ASSERT_EQ(rpl_flow_hash(v, (uint32_t)n + 4), h);
+	/* Fragments hash without ports: a later fragment carries none. */
+	ipv4_tcp(g, "10.0.0.1", "10.0.0.2", 40000, 23);
+	g[14 + 6] = 0x20; /* more fragments */
+	h = rpl_flow_hash(g, (uint32_t)n);
+	g[14 + 6] = 0x00;
+	g[14 + 7] = 0x10; /* offset 128, no more: the last fragment */
+	memset(g + 34, 0xab, 4);
+	MM_ASSERT_EQ(rpl_flow_hash(g, (uint32_t)n), h);
+	/* Short and non-IP frames hash too. */
+	(void)rpl_flow_hash(f, 10);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	(void)rpl_flow_hash(f, 42);
+}
+
+/* n flows of 10.0.0.1:40000+i <-> 10.0.0.2:23, flow i holding i + 1 frames each way. */
+static void
+flows_src(struct rpl_src *s, unsigned n)
+{
+	uint64_t t = 1775001600000000000ULL;
+	uint8_t f[256];
+
+	rpl_src_init(s);
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned k = 0; k <= i; k++) {
+			size_t len = ipv4_tcp(f, "10.0.0.1", "10.0.0.2", (uint16_t)(40000 + i), 23);
+
+			f[14 + 4] = (uint8_t)k; /* the IP ID tells the frames of a flow apart */
+			rpl_src_add(s, t += 1000, f, (uint32_t)len, (uint32_t)len);
+			len = ipv4_tcp(f, "10.0.0.2", "10.0.0.1", 23, (uint16_t)(40000 + i));
+			f[14 + 4] = (uint8_t)k;
+			rpl_src_add(s, t += 1000, f, (uint32_t)len, (uint32_t)len);
+		}
+	}
+}
+
+MM_TEST(lanes_keep_flows_whole_in_order_and_even)
+{
+	struct rpl_sched lanes[RPL_LANE_MAX];
+	struct rpl_engine en;
+	size_t base = 0;
+	char err[256];
+
+	memset(&en, 0, sizeof(en));
+	en.en_nsrc = 1;
+	en.en_src = calloc(1, sizeof(*en.en_src));
+	en.en_play = calloc(1, sizeof(*en.en_play));
+	en.en_base = &base;
+	MM_ASSERT(en.en_src != NULL && en.en_play != NULL);
+	flows_src(&en.en_src[0], 12);
+	en.en_nframes = en.en_src[0].s_n;
+	rpl_play_defaults(&en.en_play[0]);
+	en.en_play[0].p_loops = 3;
+	MM_ASSERT_EQ(rpl_sched_build(&en.en_sched, en.en_src, en.en_play, 1, err, sizeof(err)), 0);
+	MM_ASSERT_EQ(rpl_lane_split(&en, 0, lanes), -EINVAL);
+	MM_ASSERT_EQ(rpl_lane_split(&en, RPL_LANE_MAX + 1, lanes), -EINVAL);
+	for (unsigned n = 1; n <= 3; n++) {
+		uint8_t lane_of_flow[12];
+		size_t total = 0, lo = SIZE_MAX, hi = 0;
+
+		memset(lane_of_flow, 0xff, sizeof(lane_of_flow));
+		MM_ASSERT_EQ(rpl_lane_split(&en, n, lanes), 0);
+		for (unsigned k = 0; k < n; k++) {
+			const struct rpl_sched *ln = &lanes[k];
+
+			total += ln->sc_n;
+			lo = ln->sc_n < lo ? ln->sc_n : lo;
+			hi = ln->sc_n > hi ? ln->sc_n : hi;
+			for (size_t i = 0; i < ln->sc_n; i++) {
+				uint32_t len;
+				const uint8_t *f = rpl_engine_frame(&en, ln->sc_ent[i].e_pkt, &len);
+				unsigned flow = (unsigned)((f[34] << 8 | f[35]) == 23
+								   ? (f[36] << 8 | f[37]) - 40000
+								   : (f[34] << 8 | f[35]) - 40000);
+
+				MM_ASSERT(flow < 12);
+				/* Both directions of a flow, every loop: one lane. */
+				MM_ASSERT(lane_of_flow[flow] == 0xff || lane_of_flow[flow] == k);
+				lane_of_flow[flow] = (uint8_t)k;
+				/* In schedule order: times never go back, nor frames within a loop.
+				 */
+				MM_ASSERT(
+					i == 0 || ln->sc_ent[i - 1].e_t_ns < ln->sc_ent[i].e_t_ns);
+			}
+			MM_ASSERT(
+				ln->sc_n == 0 || ln->sc_end_ns == ln->sc_ent[ln->sc_n - 1].e_t_ns);
+		}
+		MM_ASSERT_EQ(total, en.en_sched.sc_n);
+		/* Biggest flow first to the emptiest lane: within one flow's weight (72). */
+		MM_ASSERT(hi - lo <= 2 * 12 * 3);
+		for (unsigned k = 0; k < n; k++)
+			rpl_sched_fini(&lanes[k]);
+	}
+	rpl_sched_fini(&en.en_sched);
+	rpl_src_fini(&en.en_src[0]);
+	free(en.en_src);
+	free(en.en_play);
+}
+
 MM_TEST(scenario_loads_and_rewrites_truth)
 {
 	struct rpl_scenario *sn = calloc(1, sizeof(*sn));
@@ -469,6 +590,8 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(rewrite_ipv6_udp),
 	MM_TEST_ENTRY(rewrite_map_errors),
 	MM_TEST_ENTRY(schedule_is_absolute_across_loops),
+	MM_TEST_ENTRY(flow_hash_is_symmetric),
+	MM_TEST_ENTRY(lanes_keep_flows_whole_in_order_and_even),
 	MM_TEST_ENTRY(scenario_loads_and_rewrites_truth),
 	MM_TEST_ENTRY(scenario_errors_name_the_line),
 	MM_TEST_ENTRY(unset_variable_stops_only_playing),

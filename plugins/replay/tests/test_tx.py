@@ -2,7 +2,9 @@
 """mamori-replay out of a port: net_pcap tx gives back the input, byte for byte,
 in order, rewritten when asked with checksums tshark accepts; paced frames never
 leave before their absolute schedule; net_af_packet on a veth into a network
-namespace this test creates delivers every frame."""
+namespace this test creates delivers every frame, from one lcore or from two
+(each flow whole on one of them and in its order), through net_af_packet's ring
+or through packet sockets (sock:IFACE)."""
 import json
 import os
 import shutil
@@ -131,12 +133,64 @@ def test_errors(t, work, data):
     rc, _, se = replay(["-r", "x.pcap"])
     t.check(rc == 2 and "--port" in se, "no destination: usage error (exit %d)" % rc)
     rc, so, _ = replay(["--help"])
-    t.check(rc == 0 and "--scenario" in so and "--topspeed" in so and "Exit status" in so,
-            "--help is complete")
+    t.check(rc == 0 and "--scenario" in so and "--topspeed" in so and "Exit status" in so and
+            "--tx-lcores" in so and "sock:IFACE" in so, "--help is complete")
+    rc, _, se = replay(["-r", "x.pcap", "-o", "net_null0", "--tx-lcores", "0"])
+    t.check(rc == 2 and "--tx-lcores" in se, "--tx-lcores 0: usage error (exit %d)" % rc)
+    src = os.path.join(data, "pcap", "iot", "icmp-portscan.pcap")
+    if len(os.sched_getaffinity(0)) >= 2:
+        rc, _, se = replay(["-r", src, "-o", "net_pcap0,tx_pcap=" + os.path.join(work, "q.pcap"),
+                            "--topspeed", "--tx-lcores", "2", "-q"])
+        t.check(rc == 1 and "transmit queues" in se,
+                "--tx-lcores 2 on a one-queue port is refused (exit %d)" % rc,
+                se.strip().splitlines()[-2:])
+    rc, _, se = replay(["-r", src, "-o", "sock:nosuch0", "--topspeed", "-q"])
+    t.check(rc == 1 and "nosuch0" in se, "sock: on a missing interface is named (exit %d)" % rc,
+            se.strip().splitlines()[-2:])
 
 
 def sh(*cmd):
     return subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode
+
+
+def flow_key(i, f):
+    """The flow of an IPv4/IPv6 TCP/UDP/SCTP frame, the same both ways; any other
+    frame is a flow of its own (i), so that no order is asked of it."""
+    et, ip = f[12] << 8 | f[13], 14
+    while et in (0x8100, 0x88a8) and len(f) >= ip + 4:
+        et, ip = f[ip + 2] << 8 | f[ip + 3], ip + 4
+    if et == 0x0800 and len(f) >= ip + 20 and (f[ip + 6] << 8 | f[ip + 7]) & 0x3fff == 0:
+        proto, l4 = f[ip + 9], ip + (f[ip] & 15) * 4
+        a, b = f[ip + 12:ip + 16], f[ip + 16:ip + 20]
+    elif et == 0x86dd and len(f) >= ip + 40:
+        proto, l4 = f[ip + 6], ip + 40
+        a, b = f[ip + 8:ip + 24], f[ip + 24:ip + 40]
+    else:
+        return ("frame", i)
+    if proto not in (6, 17, 132) or len(f) < l4 + 4:
+        return ("frame", i)
+    return (proto,) + tuple(sorted((a + f[l4:l4 + 2], b + f[l4 + 2:l4 + 4])))
+
+
+def flows_in_order(want, got):
+    """Every frame of want arrived, and within each flow in want's order.  Returns
+    (frames found, flows out of order)."""
+    sent, seen = {}, {}
+    for i, w in enumerate(want):
+        sent.setdefault(flow_key(i, w), []).append(w)
+    index = {}
+    for i, w in enumerate(want):
+        index.setdefault(w, flow_key(i, w))
+    for g in got:
+        if g in index:
+            seen.setdefault(index[g], []).append(g)
+    found, bad = 0, 0
+    for k, frames in sent.items():
+        it = iter(seen.get(k, []))
+        n = sum(1 for w in frames if any(w == g for g in it))
+        found += n
+        bad += n != len(frames)
+    return found, bad
 
 
 def test_af_packet(t, work, data):
@@ -194,11 +248,85 @@ def test_af_packet(t, work, data):
         e = r.get("timing_error_ns", {})
         t.note("veth 50x: %d frames in %.3f s, timing error p50 %.1f us p99 %.1f us" % (
             r["sent"], r["elapsed_s"], e.get("p50", 0) / 1e3, e.get("p99", 0) / 1e3))
+        lanes = 2 if len(os.sched_getaffinity(0)) >= 2 else 1
+        if lanes == 1:
+            t.note("one CPU only: the runs from two lcores are not made")
+        test_sock_lanes(t, work, ns, a, b, src, want, lanes)
+        test_top_counted(t, work, ns, a, b, src, len(want), lanes)
     finally:
         if cap is not None:
             cap.kill()
         sh("ip", "link", "del", a)
         sh("ip", "netns", "del", ns)
+
+
+def rx_packets(ns, dev):
+    with subprocess.Popen(["ip", "netns", "exec", ns, "cat",
+                           "/sys/class/net/%s/statistics/rx_packets" % dev],
+                          stdout=subprocess.PIPE) as p:
+        return int(p.communicate()[0])
+
+
+def test_sock_lanes(t, work, ns, a, b, src, want, lanes):
+    """sock:IFACE from `lanes` lcores, paced at 50x: every frame arrives, each flow
+    in its order, the lanes' figures add up."""
+    out = os.path.join(work, "lanes.pcap")
+    cap = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", b, "-w", out],
+                           stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if os.path.exists(out) and os.path.getsize(out) > 0:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        rj = os.path.join(work, "lanes.json")
+        rc, _, se = replay(["-r", src, "-o", "sock:" + a, "--tx-lcores", str(lanes), "-x", "50",
+                            "-q", "-j", rj])
+        time.sleep(1)
+    finally:
+        cap.terminate()
+        cap.wait(timeout=10)
+    if not t.check(rc == 0, "sock:%s from %d lcores at 50x (exit %d)" % (a, lanes, rc),
+                   se.strip().splitlines()[-3:]):
+        return
+    found, bad = flows_in_order([w[1] for w in want], [g[1] for g in pcapio.frames(out)])
+    t.check(found == len(want) and bad == 0,
+            "sock: %d lcores: all %d frames arrived, every flow in order (%d found, %d flows "
+            "out of order)" % (lanes, len(want), found, bad))
+    r = report(rj)
+    ln = r.get("lanes", [])
+    t.check(r.get("tx_lcores") == lanes and len(ln) == lanes and
+            sum(x["sent"] for x in ln) == r["sent"] == len(want) and
+            r["port"]["opackets"] == len(want) and r["port"]["oerrors"] == 0,
+            "sock: the report has %d lanes that add up to %d sent (port %d out, %d errors)" % (
+                len(ln), sum(x["sent"] for x in ln), r["port"]["opackets"],
+                r["port"]["oerrors"]))
+    e = r.get("timing_error_ns", {})
+    t.check(all(k in e for k in ("p50", "p99", "max")) and e["p50"] <= e["p99"] <= e["max"],
+            "sock: the lanes' timing errors are merged")
+    t.note("sock: %d lcores at 50x: %s; timing error p99 %.1f us" % (
+        lanes, ", ".join("lcore %d %d frames" % (x["lcore"], x["sent"]) for x in ln),
+        e.get("p99", 0) / 1e3))
+
+
+def test_top_counted(t, work, ns, a, b, src, n, lanes):
+    """Top speed through net_af_packet (qpairs given by the tool) and sock: from
+    `lanes` lcores: the peer's veth takes in every frame."""
+    for port in ("net_af_packet0,iface=%s,framesz=16384,blocksz=16384" % a, "sock:" + a):
+        rj = os.path.join(work, "top.json")
+        before = rx_packets(ns, b)
+        rc, _, se = replay(["-r", src, "-o", port, "--topspeed", "-l", "20",
+                            "--tx-lcores", str(lanes), "-q", "-j", rj])
+        got = rx_packets(ns, b) - before
+        if not t.check(rc == 0, "%s, %d lcores, top speed (exit %d)" % (port, lanes, rc),
+                       se.strip().splitlines()[-3:]):
+            continue
+        r = report(rj)
+        t.check(r["sent"] == 20 * n and r["port"]["opackets"] == 20 * n and got >= 20 * n,
+                "%s: %d sent, port %d out, the peer took in %d (want %d)" % (
+                    port, r["sent"], r["port"]["opackets"], got, 20 * n))
+        t.note("%s, %d lcores: %.0f pps (%s)" % (port, lanes, r["pps"], ", ".join(
+            "lcore %d %.0f pps" % (x["lcore"], x["pps"]) for x in r["lanes"])))
 
 
 def main():
