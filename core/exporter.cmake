@@ -2,6 +2,7 @@
 target_sources(mamori PRIVATE
 	src/bus.c
 	src/exporter.c
+	src/exporter_batch.c
 	src/exporter_link.c
 	src/sink_jetstream.c
 	src/spool.c

@@ -335,6 +335,8 @@ struct app {
 	struct col *a_col; /* the NetFlow/IPFIX collector, when it runs */
 	struct rte_mempool *a_pool;
 	FILE *a_flows;
+	char *a_text; /* an event written as text (plg_event_text) */
+	size_t a_text_len;
 	bool a_offline;
 	uint64_t a_frames[DP_MAX_PORTS]; /* frames in each port's capture file, if any */
 	uint64_t a_expected;
@@ -375,6 +377,11 @@ load_plugins(struct app *a)
 		return (rv);
 	}
 	a->a_plugins.ps_backpressure = a->a_offline;
+	if ((rv = plg_exercise_set(&a->a_plugins, a->a_s.s_exercise)) < 0)
+		return (rv);
+	a->a_text_len = plg_event_text_max(&a->a_plugins);
+	if ((a->a_text = malloc(a->a_text_len)) == NULL)
+		return (-ENOMEM);
 	return (0);
 }
 
@@ -518,8 +525,7 @@ event_out(struct app *a, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "event_type"));
 
-	if (a->a_s.s_exercise != NULL)
-		json_object_set_new(ev, "exercise", json_string(a->a_s.s_exercise));
+	plg_event_tag(&a->a_plugins, ev);
 	if (a->a_flows != NULL && type != NULL && strcmp(type, "flow") == 0) {
 		if (mm_eve_write(a->a_flows, ev) < 0)
 			mm_warn("output.flows: write failed: %s", strerror(errno));
@@ -535,6 +541,35 @@ event_out(struct app *a, json_t *ev)
 	/* Refused events are counted by the exporter (invalid). */
 	if (a->a_exp != NULL)
 		mm_exporter_submit(a->a_exp, json_incref(ev));
+}
+
+/* A line as mm_eve_write ends one. */
+static int
+line_write(FILE *f, const char *text, size_t n)
+{
+	if (fwrite(text, 1, n, f) != n || fputc('\n', f) == EOF)
+		return (-EIO);
+	return (0);
+}
+
+/* The same for an event that came as text (plg_event_text), of the given type. */
+static void
+event_out_text(struct app *a, const char *type, const char *text, size_t n)
+{
+	if (a->a_flows != NULL && strcmp(type, "flow") == 0) {
+		if (line_write(a->a_flows, text, n) < 0)
+			mm_warn("output.flows: write failed: %s", strerror(errno));
+		else
+			a->a_flows_written++;
+	}
+	if (a->a_eve != NULL) {
+		if (line_write(a->a_eve, text, n) < 0)
+			mm_warn("output.eve: write failed: %s", strerror(errno));
+		else
+			a->a_events_written++;
+	}
+	if (a->a_exp != NULL)
+		mm_exporter_submit_text(a->a_exp, text, n);
 }
 
 static uint64_t
@@ -562,6 +597,7 @@ open_exporter(struct app *a)
 	ec.ec_tls_server_name = s->s_export_tls_server;
 	ec.ec_batch_events = (uint32_t)s->s_export_batch;
 	ec.ec_batch_delay_ms = (uint32_t)s->s_export_delay_ms;
+	ec.ec_inflight_batches = (uint32_t)s->s_export_inflight;
 	if (s->s_export_spool == NULL && asprintf(&spool, "%s/export.spool", s->s_state_dir) < 0)
 		return (-ENOMEM);
 	ec.ec_spool_path = s->s_export_spool != NULL ? s->s_export_spool : spool;
@@ -605,6 +641,15 @@ drain_events(struct app *a)
 				set->ps_events[w], evs, sizeof(evs[0]), RTE_DIM(evs), NULL)) > 0) {
 			total += n;
 			for (unsigned k = 0; k < n; k++) {
+				const char *type;
+				int len;
+
+				/* Text where the plugin writes it, else an object. */
+				len = plg_event_text(set, &evs[k], a->a_text, a->a_text_len, &type);
+				if (len >= 0) {
+					event_out_text(a, type, a->a_text, (size_t)len);
+					continue;
+				}
 				if ((o = plg_event_json(set, &evs[k])) == NULL)
 					continue;
 				event_out(a, o);
@@ -1225,6 +1270,7 @@ app_fini(struct app *a)
 	mm_key_free(a->a_key);
 	/* Plugins first: one may feed a port (replay's net_ring) from a thread of its own. */
 	plg_unload(&a->a_plugins);
+	free(a->a_text);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	gen_reap(a, true);

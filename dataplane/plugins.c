@@ -251,6 +251,12 @@ host_eve_flow(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, void *obj)
 	return (mm_eve_flow_members(obj, r));
 }
 
+static int
+host_eve_flow_text(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, char *buf, size_t len)
+{
+	return (mm_eve_flow_text(buf, len, r, ctx->c_plugin->p_d->pd_name));
+}
+
 static bool
 host_is_home(struct mm_plugin_ctx *ctx, const struct mm_addr *a)
 {
@@ -317,6 +323,7 @@ host_init(struct mm_host *h)
 	h->h_data_file = host_data_file;
 	h->h_emit_json = host_emit_json;
 	h->h_eve_flow = host_eve_flow;
+	h->h_eve_flow_text = host_eve_flow_text;
 	h->h_is_home = host_is_home;
 	h->h_now_ns = host_now_ns;
 	h->h_counter_add = host_counter_add;
@@ -395,6 +402,8 @@ plugin_add(struct plg_set *set, const char *path, char *err, size_t errlen)
 	set->ps_flow_size += (uint32_t)RTE_ALIGN_CEIL(p->p_d->pd_flow_size, 8);
 	set->ps_any_burst |= p->p_d->pd_on_burst != NULL;
 	set->ps_any_flow |= p->p_d->pd_on_flow_new != NULL || p->p_d->pd_on_flow_end != NULL;
+	if (MM_PLUGIN_HAS(p->p_d, pd_format_text))
+		p->p_format_text = p->p_d->pd_format_text;
 	set->ps_v[set->ps_n++] = p;
 	mm_info("plugin %s %s loaded from %s", p->p_d->pd_name,
 		p->p_d->pd_version != NULL ? p->p_d->pd_version : "", path);
@@ -567,6 +576,8 @@ plg_unload(struct plg_set *set)
 	for (unsigned w = 0; w < set->ps_nslots; w++)
 		rte_ring_free(set->ps_events[w]);
 	json_decref(set->ps_ctl_events);
+	free(set->ps_exercise);
+	free(set->ps_exercise_text);
 	for (size_t i = 0; i < set->ps_npatterns; i++)
 		free((char *)(uintptr_t)set->ps_patterns[i].hp_pat.pt_expr);
 	free(set->ps_patterns);
@@ -737,6 +748,87 @@ plg_event_json(struct plg_set *set, const struct mm_event *ev)
 	}
 	json_object_set_new(o, "plugin", json_string(p->p_d->pd_name));
 	return (o);
+}
+
+int
+plg_exercise_set(struct plg_set *set, const char *run_id)
+{
+	json_t *s;
+	char *text;
+
+	free(set->ps_exercise);
+	free(set->ps_exercise_text);
+	set->ps_exercise = NULL;
+	set->ps_exercise_text = NULL;
+	set->ps_exercise_len = 0;
+	if (run_id == NULL)
+		return (0);
+	if ((set->ps_exercise = strdup(run_id)) == NULL)
+		return (-ENOMEM);
+	/*
+	 * jansson escapes the value (and refuses one that is not UTF-8: the
+	 * object then has no member), so the text member is the object's.
+	 */
+	if ((s = json_string(run_id)) == NULL)
+		return (0);
+	text = json_dumps(s, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(s);
+	if (text == NULL || asprintf(&set->ps_exercise_text, ",\"exercise\":%s", text) < 0) {
+		free(text);
+		set->ps_exercise_text = NULL;
+		return (-ENOMEM);
+	}
+	free(text);
+	set->ps_exercise_len = strlen(set->ps_exercise_text);
+	return (0);
+}
+
+void
+plg_event_tag(const struct plg_set *set, json_t *ev)
+{
+	if (set->ps_exercise != NULL)
+		json_object_set_new(ev, "exercise", json_string(set->ps_exercise));
+}
+
+size_t
+plg_event_text_max(const struct plg_set *set)
+{
+	return (MM_EVENT_TEXT_MAX + set->ps_exercise_len);
+}
+
+int
+plg_event_text(
+	struct plg_set *set, const struct mm_event *ev, char *buf, size_t len, const char **type)
+{
+	struct plg_plugin *p;
+	size_t room;
+	int n;
+
+	if (ev->ev_plugin >= set->ps_n)
+		return (-EINVAL);
+	p = set->ps_v[ev->ev_plugin];
+	if (p->p_format_text == NULL || p->p_d->pd_event_types == NULL ||
+		ev->ev_len > MM_EVENT_DATA_MAX || len <= set->ps_exercise_len + 2)
+		return (-ENOTSUP);
+	/* An unknown type is plg_event_json's to count. */
+	if ((*type = p->p_d->pd_event_types[ev->ev_type]) == NULL)
+		return (-EINVAL);
+	/* Leave room for the exercise member. */
+	room = len - set->ps_exercise_len;
+	if ((n = p->p_format_text(p->p_global, ev, buf, room)) < 0)
+		return (n);
+	/* One object on one line, as the object path writes it, or that path. */
+	if ((size_t)n >= room || n < 2 || buf[0] != '{' || buf[n - 1] != '}' ||
+		memchr(buf, '\n', (size_t)n) != NULL)
+		return (-EPROTO);
+	if (set->ps_exercise_len > 0) {
+		/* The member comes last, as json_object_set_new appends it: before the '}'. */
+		memcpy(buf + n - 1, set->ps_exercise_text, set->ps_exercise_len);
+		n += (int)set->ps_exercise_len;
+		buf[n - 1] = '}';
+		buf[n] = '\0';
+	}
+	return (n);
 }
 
 json_t *

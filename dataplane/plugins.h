@@ -50,6 +50,8 @@ struct plg_plugin {
 	struct plg_counters p_counters[PLG_MAX_WORKERS];
 	uint64_t p_emit_drops[PLG_MAX_WORKERS]; /* events lost to a full ring */
 	uint64_t p_format_errors;
+	/* pd_format_text when the descriptor has it (ABI 1.2 and later), else NULL */
+	int (*p_format_text)(void *global, const struct mm_event *ev, char *buf, size_t len);
 };
 
 /* What the host tells plugins about the appliance. */
@@ -82,6 +84,9 @@ struct plg_set {
 	struct hsvc_pattern *ps_patterns; /* every plugin's declared patterns (copies) */
 	size_t ps_npatterns;
 	size_t ps_cap_patterns;
+	char *ps_exercise;      /* training mode: exercise.run_id, else NULL */
+	char *ps_exercise_text; /* its member as text: ,"exercise":"..." (NULL: none) */
+	size_t ps_exercise_len;
 };
 
 /*
@@ -132,6 +137,24 @@ int plg_patterns_build(struct plg_set *set, const char *cache_dir, struct hsvc_g
 	size_t errlen);
 /* The EVE object for an event from a worker ring; NULL (counted) if it cannot be made. */
 json_t *plg_event_json(struct plg_set *set, const struct mm_event *ev);
+/*
+ * Training mode: every event gets "exercise": run_id (NULL: production).
+ * Call after plg_load; returns 0 or -ENOMEM.
+ */
+int plg_exercise_set(struct plg_set *set, const char *run_id);
+/* Adds the exercise member, if any, to an event object (the last member when it is new). */
+void plg_event_tag(const struct plg_set *set, json_t *ev);
+/*
+ * The same event as text, for plugins with pd_format_text: byte for byte
+ * the compact dump of plg_event_json's object tagged by plg_event_tag, no
+ * newline, NUL terminated, with the event type in *type.  Returns the
+ * length, or a negative errno when the plugin has no text hook or declined
+ * (-ENOTSUP, -ENOSPC, ...): then use plg_event_json.  len of
+ * plg_event_text_max() bytes always has room.
+ */
+int plg_event_text(
+	struct plg_set *set, const struct mm_event *ev, char *buf, size_t len, const char **type);
+size_t plg_event_text_max(const struct plg_set *set);
 struct plg_plugin *plg_find(struct plg_set *set, const char *name);
 /* Plugins, their state and counters, for statistics and control. */
 json_t *plg_stats_json(const struct plg_set *set);

@@ -95,6 +95,7 @@ struct dp_settings {
 	uint64_t s_export_batch;
 	uint64_t s_export_delay_ms;
 	uint64_t s_export_flush_ms; /* at exit, time to deliver before spooling the rest */
+	uint64_t s_export_inflight; /* batches sent and not yet acknowledged at once (store) */
 	char *s_export_tls_ca;
 	char *s_export_tls_cert_key;
 	char *s_export_tls_server;

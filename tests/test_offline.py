@@ -12,6 +12,11 @@ broken captures, and two workers against one.
     the cut are processed, a warning names the file, exit 0 (pcap and pcapng);
   * a file of random bytes as a capture: an error that says what is wrong;
   * --check-config on configs/default.yaml and configs/isp-peering.yaml;
+  * export.inflight_batches out of 1..4: an error naming the key and the range;
+  * export to a real mamori-store with 3 batches in flight and an exercise tag
+    that needs escaping: the store holds each event of the --eve file once,
+    byte for byte (flow events are written as text, not through jansson), and
+    --flows-out holds the same flow lines;
   * two workers (eal.lcores=0@0,1@1,2@1) give exactly the flow records of one
     worker, and each flow sits on the lcore that rte_softrss (Toeplitz with
     the symmetric key 0x6d5a..., over the two addresses) names, computed here
@@ -19,6 +24,7 @@ broken captures, and two workers against one.
 """
 import collections
 import ipaddress
+import json
 import os
 import random
 import re
@@ -29,6 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mamori_test as mt  # noqa: E402
+import procs  # noqa: E402
 
 TWO_WORKERS = "eal.lcores=0@0,1@1,2@1"
 RSS_KEY = bytes([0x6d, 0x5a] * 20)
@@ -156,6 +163,57 @@ def test_configs(t, work, pcap):
         t.check(rc == 0 and "valid" in out,
                 "--check-config configs/%s: exits 0 (%d) and says valid" % (name, rc),
                 lines_of(out + err)[:3])
+
+
+def test_inflight_key(t, pcap):
+    for bad in ("0", "5", "two"):
+        rc, out, err = mamorid(["--pcap", pcap, "--set", "export.inflight_batches=" + bad,
+                                "--check-config"])
+        el = lines_of(err)
+        t.check(rc == 2 and el and "export.inflight_batches" in el[0] and "1 to 4" in el[0],
+                "--set export.inflight_batches=%s: exits 2 (%d), names the key and 1 to 4" % (
+                    bad, rc), ["mamorid said: " + (el[0] if el else "(nothing)")])
+
+
+def test_export(t, work, pcap):
+    """mamorid -> mamori-store with several batches in flight: the store has the --eve file."""
+    if not os.path.exists(procs.STORE):
+        t.check(False, "mamori-store is built (%s)" % procs.STORE)
+        return
+    st = procs.Store(work, "export-store")
+    if not st.start():
+        t.check(False, "mamori-store starts", st.log_text().splitlines()[-3:])
+        return
+    eve = os.path.join(work, "export-eve.json")
+    flows = os.path.join(work, "export-flows.json")
+    tag = 'run "7" \\ caf\u00e9'
+    try:
+        rc, out, err = mamorid(["--pcap", pcap, "--eve", eve, "--flows-out", flows,
+                                "--set", "state_dir=" + os.path.join(work, "export-state"),
+                                "--set", "export.store=" + st.ingest,
+                                "--set", "export.inflight_batches=3",
+                                "--set", "export.batch_events=8",
+                                "--set", "exercise.run_id=" + tag], timeout=120)
+        rows = st.rows()
+    finally:
+        st.stop()
+    with open(eve, "rb") as f:
+        lines = [ln.rstrip(b"\n") for ln in f if ln.strip()]
+    with open(flows, "rb") as f:
+        flow_lines = [ln.rstrip(b"\n") for ln in f if ln.strip()]
+    raw = sorted((seq, r if isinstance(r, bytes) else r.encode()) for _, seq, r in rows)
+    first = raw[0][0] if raw else 0
+    t.check(rc == 0 and len(lines) > 100 and [r for _, r in raw] == lines and
+            [s for s, _ in raw] == list(range(first, first + len(lines))),
+            "export with 3 batches in flight: the store holds the %d events of --eve once "
+            "each, byte for byte, in sequence" % len(lines),
+            ["rc %d, %d rows" % (rc, len(raw))] + lines_of(err)[-3:])
+    parsed = [json.loads(ln) for ln in lines]
+    t.check(all(e.get("exercise") == tag and list(e)[-1] == "exercise" for e in parsed),
+            "every event carries the exercise tag %r, last" % tag)
+    t.check(flow_lines == [ln for ln, e in zip(lines, parsed) if e["event_type"] == "flow"]
+            and len(flow_lines) > 100,
+            "--flows-out holds the %d flow lines of --eve" % len(flow_lines))
 
 
 def pcap_records_before(data, cut):
@@ -321,6 +379,9 @@ def main():
     test_cli(t, cap2)
     print("== configuration errors")
     test_configs(t, work, cap2)
+    print("== export")
+    test_inflight_key(t, cap2)
+    test_export(t, work, cap2)
     print("== broken captures")
     test_truncated(t, work, cap2)
     test_truncated(t, work, syn)

@@ -22,7 +22,7 @@ import mamori_test as mt  # noqa: E402
 
 PLUGINS = os.path.join(mt.BUILD, "tests", "plugins")
 BROKEN = {
-    "bad_abi": "built for plugin ABI 2.0, this host speaks 1.1",
+    "bad_abi": "built for plugin ABI 2.0, this host speaks 1.2",
     "short_desc": "descriptor is",
     "no_init": "no pd_init entry point",
     "not_a_plugin": "no .mamori_plugin section",

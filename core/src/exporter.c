@@ -1,28 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The event exporter (see exporter.h for the delivery rules).
- *
- * Batches live in three places, always in this order of age: the spool
- * file, the memory queue, the open batch.  A batch goes to the memory queue
- * only while the spool is empty, the store is answering and the queue has
- * room; otherwise the whole queue is appended to the spool first, then the
- * batch.  So the spool never holds a batch newer than one in memory, and
- * sending "the spool's first record, else the queue's head" is always
- * sending the oldest batch.
+ * The event exporter's delivery (see exporter.h for the rules;
+ * exporter_batch.c builds the batches and keeps them in order).
  *
  * The exchanges in flight run on the sinks (exporter_link.c for the store,
  * one per exchange at once), which own everything nng; this file only
  * starts exchanges and looks at how they ended, from mm_exporter_poll on the
  * caller's thread, so the queues need no lock.  A queued batch in flight
  * stays in the queue (eb_in_flight) until acknowledged.
- *
- * Submitting costs little per event on the text path (a copy into the open
- * batch).  The object path pays for jansson: its dump checks and escapes
- * every string one code point at a time through function calls, hands the
- * text to its output callback in small pieces, formats every number (and,
- * for loop detection, every object's address) with snprintf; releasing the
- * object then frees each member.  For a 520-byte flow event that is about
- * 5.5 us to dump and 2 us to release, more than building the object.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,119 +23,11 @@
 #include <nng/supplemental/util/platform.h>
 #include <sodium.h>
 
-#include "mamori/bus.h"
-#include "mamori/exporter.h"
 #include "mamori/log.h"
-#include "mamori/spool.h"
-#include "exporter_sink.h"
+#include "exporter_int.h"
 
-/* The same serialisation as mm_eve_write, so the EVE file and the store agree byte for byte. */
-#define EX_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
-#define EX_TEXT_INIT  (64U << 10)
 /* Spooled batches reach the disk within this long: a bound on what a power cut can take. */
 #define EX_SYNC_MS 100
-
-struct ex_batch {
-	TAILQ_ENTRY(ex_batch) eb_link;
-	uint64_t eb_producer;
-	uint64_t eb_first_seq;
-	uint32_t eb_count;
-	uint32_t eb_sends; /* times sent so far */
-	bool eb_in_flight; /* an exchange carries it now */
-	size_t eb_len;
-	uint8_t eb_msg[]; /* the encoded batch */
-};
-TAILQ_HEAD(ex_batchq, ex_batch);
-
-/* An event of the open batch: its JSON text in ex_text. */
-struct ex_open {
-	size_t eo_off;
-	uint32_t eo_len;
-};
-
-enum ex_source {
-	EX_FROM_QUEUE,
-	EX_FROM_SPOOL,
-};
-
-/*
- * One exchange with the store, on a sink of its own.  Batches from the
- * memory queue may be in flight on several at once, the oldest first, so
- * that the store parses one while it commits another; the spool's first
- * record goes alone (on the first), so the spool drains in order.
- */
-struct ex_flight {
-	void *fl_sink;
-	bool fl_busy;
-	enum ex_source fl_src;
-	struct ex_batch *fl_eb; /* EX_FROM_QUEUE: the batch, still in the queue */
-	uint64_t fl_producer;
-	uint64_t fl_first_seq;
-	uint32_t fl_count;
-};
-
-struct mm_exporter {
-	char *ex_url;
-	uint64_t ex_producer;
-	uint32_t ex_batch_events;
-	uint32_t ex_batch_delay_ms;
-	uint32_t ex_queue_max;
-	uint32_t ex_send_timeout_ms;
-	uint32_t ex_ack_timeout_ms;
-	uint32_t ex_retry_min_ms;
-	uint32_t ex_retry_max_ms;
-
-	const struct ex_sink_ops *ex_ops;
-	struct ex_flight ex_fl[MM_EXPORTER_INFLIGHT_MAX];
-	uint32_t ex_nfl;    /* exchanges at most in flight: sinks open */
-	uint32_t ex_busy_n; /* exchanges in flight now */
-	unsigned ex_connects_seen;
-
-	/* The open batch. */
-	char *ex_text; /* JSON texts back to back */
-	size_t ex_text_len;
-	size_t ex_text_cap;
-	struct ex_open *ex_open; /* ex_batch_events entries */
-	uint32_t ex_open_n;
-	size_t ex_open_size;         /* its encoded size so far */
-	struct mm_bus_event *ex_evs; /* for the encoder, ex_batch_events entries */
-	uint64_t ex_open_first_seq;
-	uint64_t ex_open_since; /* ex_now when its first event came */
-	uint64_t ex_next_seq;
-
-	/* Sealed batches in memory, oldest first, all newer than the spool's. */
-	struct ex_batchq ex_queue;
-	uint32_t ex_queue_n;
-	uint64_t ex_queue_events;
-
-	uint32_t ex_spool_sends; /* sends of the spool's first record */
-	/*
-	 * Batches already sent when they were shelved (consecutive in the
-	 * queue, so a range of first sequence numbers): their first send from
-	 * the spool is a resend.
-	 */
-	bool ex_shelved_sent;
-	uint64_t ex_shelved_producer;
-	uint64_t ex_shelved_lo;
-	uint64_t ex_shelved_hi;
-
-	bool ex_store_ok;          /* false after a failure, until a commit */
-	uint64_t ex_errors_in_row; /* logged loudly only when a run of them starts */
-	uint32_t ex_backoff_ms;
-	uint64_t ex_retry_at;
-	uint64_t ex_now;
-	bool ex_now_known; /* false until the first poll brings the caller's clock */
-	uint64_t ex_synced_at;
-
-	struct mm_spool *ex_spool;
-	uint64_t ex_dropping; /* events dropped since the spool last took a batch */
-
-	FILE *ex_eve;
-	bool ex_eve_own;
-	bool ex_eve_dirty;
-
-	struct mm_exporter_stats ex_st;
-};
 
 const struct ex_sink_ops *
 ex_sink_for_url(const char *url)
@@ -214,17 +91,7 @@ mono_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-static uint64_t
-last_seq(uint64_t first, uint32_t count)
-{
-	return (first + count - 1);
-}
-
-static void ex_error(struct mm_exporter *ex, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Records the latest error for the statistics and logs it. */
-static void
+void
 ex_error(struct mm_exporter *ex, const char *fmt, ...)
 {
 	va_list ap;
@@ -248,150 +115,11 @@ ex_abort_one(struct mm_exporter *ex, struct ex_flight *fl)
 	fl->fl_eb = NULL;
 }
 
-/* Abandons every exchange in flight. */
-static void
+void
 ex_abort(struct mm_exporter *ex)
 {
 	for (uint32_t i = 0; i < ex->ex_nfl; i++)
 		ex_abort_one(ex, &ex->ex_fl[i]);
-}
-
-static void
-ex_spool_batch(struct mm_exporter *ex, struct ex_batch *eb)
-{
-	int rv;
-
-	if ((rv = mm_spool_append(ex->ex_spool, eb->eb_msg, eb->eb_len)) == 0) {
-		ex->ex_st.es_spooled += eb->eb_count;
-		if (ex->ex_dropping > 0)
-			mm_notice("spool %s: taking batches again after dropping %" PRIu64
-				  " events",
-				mm_spool_path(ex->ex_spool), ex->ex_dropping);
-		ex->ex_dropping = 0;
-	} else {
-		ex->ex_st.es_dropped += eb->eb_count;
-		if (ex->ex_dropping == 0 || rv != -ENOSPC)
-			ex_error(ex,
-				"spool %s: %s: dropping events from producer %016" PRIx64
-				" seq %" PRIu64 "-%" PRIu64,
-				mm_spool_path(ex->ex_spool), rv == -ENOSPC ? "full" : strerror(-rv),
-				eb->eb_producer, eb->eb_first_seq,
-				last_seq(eb->eb_first_seq, eb->eb_count));
-		ex->ex_dropping += eb->eb_count;
-	}
-	free(eb);
-}
-
-/*
- * Moves every batch in memory to the spool, in order (those in flight are
- * abandoned first); without a spool they are dropped and
- * counted.  Returns the events dropped.
- */
-static uint64_t
-ex_shelve(struct mm_exporter *ex)
-{
-	uint64_t before = ex->ex_st.es_dropped;
-	struct ex_batch *eb;
-
-	if (TAILQ_EMPTY(&ex->ex_queue))
-		return (0);
-	/* Exchanges in flight carry queued batches (the spool's record is never in flight then). */
-	ex_abort(ex);
-	while ((eb = TAILQ_FIRST(&ex->ex_queue)) != NULL) {
-		TAILQ_REMOVE(&ex->ex_queue, eb, eb_link);
-		ex->ex_queue_n--;
-		ex->ex_queue_events -= eb->eb_count;
-		if (ex->ex_spool != NULL) {
-			if (eb->eb_sends > 0) {
-				if (!ex->ex_shelved_sent ||
-					ex->ex_shelved_producer != eb->eb_producer)
-					ex->ex_shelved_lo = eb->eb_first_seq;
-				ex->ex_shelved_sent = true;
-				ex->ex_shelved_producer = eb->eb_producer;
-				ex->ex_shelved_hi = eb->eb_first_seq;
-			}
-			ex_spool_batch(ex, eb);
-		} else {
-			ex->ex_st.es_dropped += eb->eb_count;
-			free(eb);
-		}
-	}
-	return (ex->ex_st.es_dropped - before);
-}
-
-static bool
-ex_spool_waiting(const struct mm_exporter *ex)
-{
-	struct mm_spool_info si;
-
-	if (ex->ex_spool == NULL)
-		return (false);
-	mm_spool_info(ex->ex_spool, &si);
-	return (si.si_records > 0);
-}
-
-/* Puts a sealed batch where the ordering rule (at the top of the file) says. */
-static void
-ex_place(struct mm_exporter *ex, struct ex_batch *eb)
-{
-	bool full = ex->ex_queue_n >= ex->ex_queue_max;
-
-	if (ex->ex_spool != NULL && (full || !ex->ex_store_ok || ex_spool_waiting(ex))) {
-		ex_shelve(ex);
-		ex_spool_batch(ex, eb);
-		return;
-	}
-	if (full) {
-		if (ex->ex_dropping == 0)
-			ex_error(ex,
-				"exporter: %u batches wait for the store and there is no spool: "
-				"dropping events from seq %" PRIu64,
-				ex->ex_queue_n, eb->eb_first_seq);
-		ex->ex_dropping += eb->eb_count;
-		ex->ex_st.es_dropped += eb->eb_count;
-		free(eb);
-		return;
-	}
-	ex->ex_dropping = 0;
-	TAILQ_INSERT_TAIL(&ex->ex_queue, eb, eb_link);
-	ex->ex_queue_n++;
-	ex->ex_queue_events += eb->eb_count;
-}
-
-static void
-ex_seal(struct mm_exporter *ex)
-{
-	struct ex_batch *eb;
-	uint32_t n = ex->ex_open_n;
-	size_t size;
-	long len;
-
-	if (n == 0)
-		return;
-	for (uint32_t i = 0; i < n; i++) {
-		ex->ex_evs[i].be_json = ex->ex_text + ex->ex_open[i].eo_off;
-		ex->ex_evs[i].be_len = ex->ex_open[i].eo_len;
-	}
-	size = mm_bus_batch_size(ex->ex_evs, n);
-	ex->ex_open_n = 0;
-	ex->ex_text_len = 0;
-	ex->ex_open_size = MM_BUS_BATCH_HDR;
-	if ((eb = malloc(sizeof(*eb) + size)) == NULL ||
-		(len = mm_bus_batch_encode(eb->eb_msg, size, ex->ex_producer, ex->ex_open_first_seq,
-			 ex->ex_evs, n)) < 0) {
-		free(eb);
-		ex->ex_st.es_dropped += n;
-		ex_error(ex, "exporter: cannot build a batch of %u events (%zu bytes): dropped", n,
-			size);
-		return;
-	}
-	eb->eb_producer = ex->ex_producer;
-	eb->eb_first_seq = ex->ex_open_first_seq;
-	eb->eb_count = n;
-	eb->eb_sends = 0;
-	eb->eb_in_flight = false;
-	eb->eb_len = (size_t)len;
-	ex_place(ex, eb);
 }
 
 /* The exchange failed; unreachable says whether the store is to be considered gone. */
@@ -736,127 +464,6 @@ mm_exporter_flush(struct mm_exporter *ex, uint32_t timeout_ms)
 	if (ex->ex_spool != NULL)
 		mm_spool_info(ex->ex_spool, &si);
 	return ((long)(si.si_events + dropped));
-}
-
-/* Makes room for n more bytes of text in the open batch; 0 or -ENOMEM. */
-static int
-ex_text_room(struct mm_exporter *ex, size_t n)
-{
-	size_t at = ex->ex_text_len, cap;
-	char *nt;
-
-	if (ex->ex_text_cap - at >= n)
-		return (0);
-	cap = ex->ex_text_cap * 2 > at + n ? ex->ex_text_cap * 2 : at + n;
-	if ((nt = realloc(ex->ex_text, cap)) == NULL)
-		return (-ENOMEM);
-	ex->ex_text = nt;
-	ex->ex_text_cap = cap;
-	return (0);
-}
-
-/* The event's type for messages: from the object, or unknown for text. */
-static const char *
-ex_event_type(const json_t *ev)
-{
-	const char *type = ev != NULL ? json_string_value(json_object_get(ev, "event_type")) : NULL;
-
-	return (type != NULL ? type : "?");
-}
-
-/*
- * The event's text is at the end of ex_text (n bytes from ex_text_len):
- * writes it to the EVE file and adds it to the open batch.  ev, when the
- * event came as an object, names it in messages.
- */
-static int
-ex_add(struct mm_exporter *ex, size_t n, const json_t *ev)
-{
-	size_t at = ex->ex_text_len;
-	char *text = ex->ex_text + at;
-
-	if (ex->ex_eve != NULL) {
-		if (fwrite(text, 1, n, ex->ex_eve) != n || fputc('\n', ex->ex_eve) == EOF) {
-			if (ex->ex_st.es_eve_errors++ == 0)
-				mm_warn("exporter: EVE output: %s", strerror(errno));
-		} else {
-			ex->ex_eve_dirty = true;
-		}
-	}
-	if (n > MM_BUS_MAX_EVENT) {
-		ex->ex_st.es_invalid++;
-		mm_warn("exporter: event of type '%s' is %zu bytes, over the limit of %u: "
-			"not exported",
-			ex_event_type(ev), n, MM_BUS_MAX_EVENT);
-		return (-EMSGSIZE);
-	}
-	if (ex->ex_open_size + 4 + n > MM_BUS_MAX_MSG) {
-		ex_seal(ex);
-		memmove(ex->ex_text, text, n);
-		at = 0;
-	}
-	if (ex->ex_open_n == 0) {
-		ex->ex_open_first_seq = ex->ex_next_seq;
-		ex->ex_open_since = ex->ex_now;
-	}
-	ex->ex_open[ex->ex_open_n].eo_off = at;
-	ex->ex_open[ex->ex_open_n].eo_len = (uint32_t)n;
-	ex->ex_open_n++;
-	ex->ex_open_size += 4 + n;
-	ex->ex_text_len = at + n;
-	ex->ex_next_seq++;
-	if (ex->ex_open_n == ex->ex_batch_events)
-		ex_seal(ex);
-	return (0);
-}
-
-int
-mm_exporter_submit(struct mm_exporter *ex, json_t *ev)
-{
-	size_t n, at = ex->ex_text_len, room = ex->ex_text_cap - at;
-	int rv;
-
-	ex->ex_st.es_submitted++;
-	if (ev == NULL) {
-		ex->ex_st.es_invalid++;
-		return (-EINVAL);
-	}
-	if ((n = json_dumpb(ev, ex->ex_text + at, room, EX_JSON_FLAGS)) > room) {
-		if (ex_text_room(ex, n) != 0) {
-			json_decref(ev);
-			ex->ex_st.es_invalid++;
-			return (-ENOMEM);
-		}
-		n = json_dumpb(ev, ex->ex_text + at, ex->ex_text_cap - at, EX_JSON_FLAGS);
-	}
-	if (n == 0) {
-		ex->ex_st.es_invalid++;
-		mm_warn("exporter: event of type '%s' cannot be serialised: not exported",
-			ex_event_type(ev));
-		json_decref(ev);
-		return (-EINVAL);
-	}
-	rv = ex_add(ex, n, ev);
-	json_decref(ev);
-	return (rv);
-}
-
-int
-mm_exporter_submit_text(struct mm_exporter *ex, const char *json, size_t len)
-{
-	ex->ex_st.es_submitted++;
-	/* One object on one line: the EVE file and the store both take it as such. */
-	if (json == NULL || len < 2 || json[0] != '{' || json[len - 1] != '}' ||
-		memchr(json, '\n', len) != NULL) {
-		ex->ex_st.es_invalid++;
-		return (-EINVAL);
-	}
-	if (ex_text_room(ex, len) != 0) {
-		ex->ex_st.es_invalid++;
-		return (-ENOMEM);
-	}
-	memcpy(ex->ex_text + ex->ex_text_len, json, len);
-	return (ex_add(ex, len, NULL));
 }
 
 /* Releases everything; the batches must have been dealt with. */

@@ -138,11 +138,12 @@ check_header(const struct plugin_hdr *h, uint64_t section_size, const char *path
 			MM_PLUGIN_ABI_MINOR);
 		return (-ENOEXEC);
 	}
-	if (h->size < sizeof(struct mm_plugin) || h->size > section_size) {
+	/* Older minors have shorter descriptors: what they lack, the host does not read. */
+	if (h->size < MM_PLUGIN_DESC_MIN || h->size > section_size) {
 		snprintf(err, errlen,
-			"plugin %s: descriptor is %u bytes, the host needs %zu (section holds "
-			"%llu)",
-			path, h->size, sizeof(struct mm_plugin), (unsigned long long)section_size);
+			"plugin %s: descriptor is %u bytes, the host needs at least %zu (section "
+			"holds %llu)",
+			path, h->size, MM_PLUGIN_DESC_MIN, (unsigned long long)section_size);
 		return (-ENOEXEC);
 	}
 	if (memchr(h->name, '\0', sizeof(h->name)) == NULL || h->name[0] == '\0') {
@@ -194,8 +195,9 @@ peek(const char *path, struct plugin_hdr *out, char *err, size_t errlen)
 		goto out;
 	}
 	if (sec->sh_size < sizeof(*out) || !span_ok(&ef, sec->sh_offset, sizeof(*out))) {
-		snprintf(err, errlen, "plugin %s: descriptor is %llu bytes, the host needs %zu",
-			path, (unsigned long long)sec->sh_size, sizeof(struct mm_plugin));
+		snprintf(err, errlen,
+			"plugin %s: descriptor is %llu bytes, the host needs at least %zu", path,
+			(unsigned long long)sec->sh_size, MM_PLUGIN_DESC_MIN);
 		goto out;
 	}
 	memcpy(out, ef.ef_map + sec->sh_offset, sizeof(*out));
@@ -257,6 +259,12 @@ mm_plugin_open(const char *path, struct mm_plugin_so *so, char *err, size_t errl
 	}
 	if (d->pd_event_types != NULL && d->pd_format == NULL) {
 		snprintf(err, errlen, "plugin %s: declares event types but no pd_format", path);
+		goto fail;
+	}
+	/* The text hook is a shortcut: the host falls back on pd_format whenever it declines. */
+	if (MM_PLUGIN_HAS(d, pd_format_text) && d->pd_format_text != NULL && d->pd_format == NULL) {
+		snprintf(err, errlen,
+			"plugin %s: has pd_format_text but no pd_format to fall back on", path);
 		goto fail;
 	}
 	if ((so->ps_path = strdup(path)) == NULL)

@@ -14,7 +14,7 @@
  * lcore's socket, and a block in every flow entry.
  *
  * Methods are named by the thread that calls them:
- *   control thread:  pd_init, pd_fini, pd_reload, pd_tick, pd_format
+ *   control thread:  pd_init, pd_fini, pd_reload, pd_tick, pd_format, pd_format_text
  *   worker lcores:   pd_lcore_init, pd_lcore_fini, pd_on_burst, pd_on_flow_new,
  *                    pd_on_flow_end, pd_on_match
  * Lcore methods must not block, allocate, lock or log per packet; they count
@@ -22,7 +22,10 @@
  *
  * Versioning: the major changes when a field moves or changes meaning; the
  * minor when fields are appended.  A host accepts a plugin of its own major
- * whose descriptor is at least as long as the fields the host reads.
+ * and a minor up to its own whose descriptor holds at least the fields of
+ * ABI 1.0 (MM_PLUGIN_DESC_MIN); it reads an appended field only when the
+ * plugin's pd_size covers it (MM_PLUGIN_HAS), and a plugin reads an appended
+ * host function only when h_size covers it (MM_HOST_HAS).
  */
 #ifndef MAMORI_PLUGIN_H
 #define MAMORI_PLUGIN_H
@@ -37,7 +40,7 @@
 #include "netaddr.h"
 
 #define MM_PLUGIN_ABI_MAJOR 1
-#define MM_PLUGIN_ABI_MINOR 1
+#define MM_PLUGIN_ABI_MINOR 2
 #define MM_PLUGIN_ABI       ((MM_PLUGIN_ABI_MAJOR << 16) | MM_PLUGIN_ABI_MINOR)
 #define MM_PLUGIN_MAGIC     0x4c504d4dU /* "MMPL" little-endian */
 #define MM_PLUGIN_SECTION   ".mamori_plugin"
@@ -150,7 +153,25 @@ struct mm_host {
 	 * Check h_size >= offsetof(struct mm_host, h_data_file) + sizeof(void *).
 	 */
 	int (*h_data_file)(struct mm_plugin_ctx *ctx, const char *name, char *out, size_t len);
+
+	/*
+	 * ABI 1.2, control thread: the flow event of a record as compact EVE
+	 * text (no newline, NUL terminated), the members h_eve_flow adds after
+	 * the envelope of mm_event_from_flow, then "plugin" naming this plugin:
+	 * what pd_format_text writes for a flow event.  Returns the length,
+	 * -ENOSPC when len is too small (MM_EVENT_TEXT_MAX suffices), -EINVAL
+	 * when the plugin's name is not UTF-8.  Check MM_HOST_HAS(host,
+	 * h_eve_flow_text).
+	 */
+	int (*h_eve_flow_text)(
+		struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, char *buf, size_t len);
 };
+
+/* The host function f is there: the host's vtable is long enough to hold it. */
+#define MM_HOST_HAS(h, f) ((h)->h_size >= offsetof(struct mm_host, f) + sizeof((h)->f))
+
+/* Room the host gives pd_format_text: a flow event with the longest plugin name escaped. */
+#define MM_EVENT_TEXT_MAX 2048
 
 struct mm_plugin {
 	/* The header: read by the loader from the file, before any code runs. */
@@ -191,7 +212,28 @@ struct mm_plugin {
 		const struct mm_flow_rec *flow, void *flow_state);
 	void (*pd_on_match)(void *global, void *lcore_state, unsigned lcore, uint32_t pattern_id,
 		const struct mm_pkt *pkt, uint64_t from, uint64_t to);
+
+	/*
+	 * ABI 1.2, control thread, optional: the whole event as compact EVE
+	 * text, for plugins whose events are many (flowlog's flow records): no
+	 * JSON object is built, dumped and released per event.  The text must
+	 * be byte for byte what the host would make from pd_format: the
+	 * envelope of the event's header (timestamp, flow_id, event_type,
+	 * vlan, the 5-tuple), the plugin's members, then "plugin" (the host's
+	 * h_eve_flow_text writes such text for flow records).  The host adds
+	 * the "exercise" member itself.  Returns the length written to buf (NUL
+	 * terminated, at most len - 1), or a negative errno: the host then
+	 * builds the event with pd_format as for a plugin without this hook, so
+	 * a plugin declines what its text cannot express.
+	 */
+	int (*pd_format_text)(void *global, const struct mm_event *ev, char *buf, size_t len);
 };
+
+/* The fields of ABI 1.0 and 1.1, the least a host accepts. */
+#define MM_PLUGIN_DESC_MIN offsetof(struct mm_plugin, pd_format_text)
+
+/* The descriptor d has field f: it is long enough to hold it. */
+#define MM_PLUGIN_HAS(d, f) ((d)->pd_size >= offsetof(struct mm_plugin, f) + sizeof((d)->f))
 
 /* Defines the plugin's descriptor in its ELF section, exported by name. */
 #define MM_PLUGIN_DEFINE                                                                           \
