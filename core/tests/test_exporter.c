@@ -346,6 +346,30 @@ submit_n(struct mm_exporter *ex, int from, int n, bool poll)
 	return (0);
 }
 
+/*
+ * The store commits the batch of events [from, from + n) but dies before it
+ * acknowledges it; the exporter sees the connection go.
+ */
+static void
+store_dies_unacked(struct store *st, struct mm_exporter *ex, int from, int n, bool poll)
+{
+	uint64_t batches, deadline;
+
+	pthread_mutex_lock(&st->st_mtx);
+	st->st_lose_ack = 1;
+	batches = st->st_batches;
+	pthread_mutex_unlock(&st->st_mtx);
+	MM_ASSERT_EQ(submit_n(ex, from, n, poll), 0);
+	for (deadline = now_ms() + 1000; now_ms() < deadline; pump(ex, 1)) {
+		pthread_mutex_lock(&st->st_mtx);
+		if (st->st_batches > batches)
+			deadline = 0;
+		pthread_mutex_unlock(&st->st_mtx);
+	}
+	store_stop(st);
+	pump(ex, 50);
+}
+
 /* Nothing lost silently: every event submitted is accounted for somewhere. */
 static bool
 balanced(const struct mm_exporter_stats *s)
@@ -442,7 +466,6 @@ MM_TEST(store_restarts_mid_stream)
 	struct mm_exporter_conf c;
 	struct mm_exporter_stats s;
 	struct mm_exporter *ex;
-	uint64_t batches, deadline;
 
 	MM_ASSERT_EQ(store_start(st), 0);
 	test_conf(&c, st, "restart.spool");
@@ -451,20 +474,8 @@ MM_TEST(store_restarts_mid_stream)
 	MM_ASSERT(pump_until_acked(ex, 112, 3000));
 
 	/* The store dies holding a batch it committed but did not acknowledge. */
-	pthread_mutex_lock(&st->st_mtx);
-	st->st_lose_ack = 1;
-	batches = st->st_batches;
-	pthread_mutex_unlock(&st->st_mtx);
-	MM_ASSERT_EQ(submit_n(ex, 112, 16, true), 0);
-	for (deadline = now_ms() + 1000; now_ms() < deadline; pump(ex, 1)) {
-		pthread_mutex_lock(&st->st_mtx);
-		if (st->st_batches > batches)
-			deadline = 0;
-		pthread_mutex_unlock(&st->st_mtx);
-	}
-	store_stop(st);
-	/* The lost connection ends the wait at once, well before the ack timeout. */
-	pump(ex, 50);
+	store_dies_unacked(st, ex, 112, 16, true);
+	/* The lost connection ended the wait at once, well before the ack timeout. */
 	mm_exporter_stats(ex, &s);
 	MM_ASSERT(strstr(s.es_last_error, "Connection reset") != NULL);
 	MM_ASSERT(!s.es_store_ok);
@@ -553,7 +564,6 @@ MM_TEST(inflight_restart_exactly_once)
 	struct mm_exporter_conf c;
 	struct mm_exporter_stats s;
 	struct mm_exporter *ex;
-	uint64_t batches, deadline;
 
 	MM_ASSERT_EQ(store_start(st), 0);
 	test_conf(&c, st, "inflight.spool");
@@ -562,20 +572,8 @@ MM_TEST(inflight_restart_exactly_once)
 	MM_ASSERT_EQ(submit_text_n(ex, 0, 160), 0);
 	MM_ASSERT(pump_until_acked(ex, 160, 3000));
 
-	pthread_mutex_lock(&st->st_mtx);
-	st->st_lose_ack = 1;
-	batches = st->st_batches;
-	pthread_mutex_unlock(&st->st_mtx);
 	/* Three batches at once, so that more than one is in flight when the store dies. */
-	MM_ASSERT_EQ(submit_n(ex, 160, 48, false), 0);
-	for (deadline = now_ms() + 1000; now_ms() < deadline; pump(ex, 1)) {
-		pthread_mutex_lock(&st->st_mtx);
-		if (st->st_batches > batches)
-			deadline = 0;
-		pthread_mutex_unlock(&st->st_mtx);
-	}
-	store_stop(st);
-	pump(ex, 50);
+	store_dies_unacked(st, ex, 160, 48, false);
 	mm_exporter_stats(ex, &s);
 	MM_ASSERT(!s.es_store_ok);
 
