@@ -26,6 +26,8 @@
 #define JSIN_FETCH_MS 100
 /* How long past a pull request's expiry its closing status is waited for. */
 #define JSIN_FETCH_GRACE_MS 50
+/* The pause after "no messages" at once (servers that do not wait on a no_wait request). */
+#define JSIN_IDLE_MS 10
 /* Fetches failing in a row before the stream and consumer are set up again. */
 #define JSIN_RESUBSCRIBE 50
 /* A refusal is logged at most this often. */
@@ -504,6 +506,8 @@ jsin_fetch(struct store_jsin *ji, natsMsgList *list)
 			natsMsgHeader_Get(m, "Status", &code);
 			if (code != NULL && strcmp(code, "404") != 0 && strcmp(code, "408") != 0)
 				s = NATS_ERR;
+			if (code != NULL && strcmp(code, "404") == 0 && asked && n == 0)
+				nats_Sleep(JSIN_IDLE_MS);
 			natsMsg_Destroy(m);
 			if (s != NATS_OK || asked || n > 0)
 				break;

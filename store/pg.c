@@ -58,6 +58,28 @@ static const char *const schema_v1[] = {
 	"INSERT INTO mamori_schema VALUES (1)",
 };
 
+/*
+ * Version 2: a flow row goes with its event by a statement trigger instead
+ * of a foreign key.  The key's check, one lookup per flow row, was a quarter
+ * of a batch's cost in PostgreSQL, for ids the same statement had just
+ * inserted; deleting events (retention from cron) still deletes their flow.
+ */
+static const char *const schema_v2[] = {
+	"ALTER TABLE flow DROP CONSTRAINT IF EXISTS flow_id_fkey",
+	"CREATE OR REPLACE FUNCTION mamori_events_delete_flow() RETURNS trigger\n"
+	"LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"    DELETE FROM flow WHERE id IN (SELECT id FROM gone);\n"
+	"    RETURN NULL;\n"
+	"END $$",
+	"CREATE TRIGGER events_delete_flow AFTER DELETE ON events\n"
+	"    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT\n"
+	"    EXECUTE FUNCTION mamori_events_delete_flow()",
+	"UPDATE mamori_schema SET version = 2",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* A batch's rows arrive here, one transaction at a time. */
 static const char incoming_sql[] =
 	"CREATE TEMPORARY TABLE IF NOT EXISTS incoming (\n"
@@ -69,7 +91,14 @@ static const char incoming_sql[] =
 	"    bytes_toclient BIGINT, start_ts BIGINT, end_ts BIGINT, reason TEXT,\n"
 	"    state TEXT, age BIGINT) ON COMMIT DELETE ROWS";
 
-static const char move_sql[] =
+/*
+ * A batch in one simple query, which PostgreSQL runs as one implicit
+ * transaction: COPY into the temporary table, then the move, answered with
+ * the ord of every row that was new.  One round trip for the batch; it is
+ * committed when the last result has been read, and not at all on an error.
+ */
+static const char batch_sql[] =
+	"COPY incoming FROM STDIN;\n"
 	"WITH ins AS (\n"
 	"    INSERT INTO events (producer, seq, site, ts, event_type, src_ip, dest_ip,\n"
 	"        src_addr, dest_addr, src_port, dest_port, proto, flow_id, plugin,\n"
@@ -101,7 +130,18 @@ pg_exec(PGconn *c, const char *sql, ExecStatusType want, char *err, size_t errle
 	return (rv);
 }
 
-/* Creates the schema in a new database, or checks the version of an existing one. */
+static int
+pg_run(PGconn *c, const char *const *sql, size_t n, char *err, size_t errlen)
+{
+	int rv;
+
+	for (size_t i = 0; i < n; i++)
+		if ((rv = pg_exec(c, sql[i], PGRES_COMMAND_OK, err, errlen)) < 0)
+			return (rv);
+	return (0);
+}
+
+/* Creates the schema in a new database, or brings an older one up to date. */
 static int
 pg_migrate(PGconn *c, char *err, size_t errlen)
 {
@@ -132,14 +172,8 @@ pg_migrate(PGconn *c, char *err, size_t errlen)
 			pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, err, errlen);
 			return (pg_migrate(c, err, errlen));
 		}
-		for (size_t i = 0; i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++)
-			if ((rv = pg_exec(c, schema_v1[i], PGRES_COMMAND_OK, err, errlen)) < 0) {
-				pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, err, errlen);
-				return (rv);
-			}
-		mm_notice("PostgreSQL %s: created the schema (version %d)", PQdb(c),
-			STORE_PG_SCHEMA_VERSION);
-	} else if (version > STORE_PG_SCHEMA_VERSION) {
+	}
+	if (version > STORE_PG_SCHEMA_VERSION) {
 		pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, err, errlen);
 		snprintf(err, errlen,
 			"PostgreSQL %s: schema version %d is newer than this mamori-store knows "
@@ -147,6 +181,17 @@ pg_migrate(PGconn *c, char *err, size_t errlen)
 			PQdb(c), version, STORE_PG_SCHEMA_VERSION);
 		return (-EINVAL);
 	}
+	if ((version < 1 && (rv = pg_run(c, schema_v1, NELEM(schema_v1), err, errlen)) < 0) ||
+		(version < 2 && (rv = pg_run(c, schema_v2, NELEM(schema_v2), err, errlen)) < 0)) {
+		pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, err + strlen(err), 0);
+		return (rv);
+	}
+	if (version == 0)
+		mm_notice("PostgreSQL %s: created the schema (version %d)", PQdb(c),
+			STORE_PG_SCHEMA_VERSION);
+	else if (version < STORE_PG_SCHEMA_VERSION)
+		mm_notice("PostgreSQL %s: schema version %d brought up to %d", PQdb(c), version,
+			STORE_PG_SCHEMA_VERSION);
 	return (pg_exec(c, "COMMIT", PGRES_COMMAND_OK, err, errlen));
 }
 
@@ -338,32 +383,6 @@ put_row(struct store_pg *pg, size_t ord, const struct store_row *r, uint64_t pro
 	}
 }
 
-static int
-pg_copy(struct store_pg *pg, char *err, size_t errlen)
-{
-	PGconn *c = pg->pg_conn;
-	PGresult *r;
-	int rv = 0;
-
-	r = PQexec(c, "COPY incoming FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		PQclear(r);
-		snprintf(err, errlen, "PostgreSQL COPY: %s", PQerrorMessage(c));
-		return (-EIO);
-	}
-	PQclear(r);
-	if (PQputCopyData(c, pg->pg_buf, (int)pg->pg_len) != 1 || PQputCopyEnd(c, NULL) != 1)
-		rv = -EIO;
-	while ((r = PQgetResult(c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			rv = -EIO;
-		PQclear(r);
-	}
-	if (rv < 0)
-		snprintf(err, errlen, "PostgreSQL COPY: %s", PQerrorMessage(c));
-	return (rv);
-}
-
 struct pg_batch {
 	struct store_row *b_rows;
 	const uint64_t *b_producers;
@@ -375,8 +394,10 @@ static int
 pg_insert_once(
 	struct store_pg *pg, const struct pg_batch *b, uint32_t *inserted, char *err, size_t errlen)
 {
+	PGconn *c = pg->pg_conn;
+	bool copied = false;
 	PGresult *r;
-	int rv;
+	int rv = 0;
 
 	pg->pg_len = 0;
 	pg->pg_oom = false;
@@ -388,31 +409,54 @@ pg_insert_once(
 		snprintf(err, errlen, "PostgreSQL: out of memory for a batch of %zu rows", b->b_n);
 		return (-ENOMEM);
 	}
-	if ((rv = pg_exec(pg->pg_conn, "BEGIN", PGRES_COMMAND_OK, err, errlen)) < 0)
-		return (rv);
-	if ((rv = pg_copy(pg, err, errlen)) < 0)
-		goto rollback;
-	r = PQexec(pg->pg_conn, move_sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "PostgreSQL insert: %s", PQerrorMessage(pg->pg_conn));
-		PQclear(r);
-		rv = -EIO;
-		goto rollback;
+	if (PQsendQuery(c, batch_sql) != 1) {
+		snprintf(err, errlen, "PostgreSQL: %s", PQerrorMessage(c));
+		return (-EIO);
 	}
-	*inserted = (uint32_t)PQntuples(r);
-	for (int i = 0; i < PQntuples(r); i++) {
-		long ord = strtol(PQgetvalue(r, i, 0), NULL, 10);
+	while ((r = PQgetResult(c)) != NULL) {
+		switch (PQresultStatus(r)) {
+		case PGRES_COPY_IN:
+			/* Asked again (the data was not taken): the connection is broken. */
+			if (copied || PQputCopyData(c, pg->pg_buf, (int)pg->pg_len) != 1 ||
+				PQputCopyEnd(c, NULL) != 1) {
+				if (rv == 0)
+					snprintf(err, errlen, "PostgreSQL COPY: %s",
+						PQerrorMessage(c));
+				rv = -EIO;
+				if (copied || PQputCopyEnd(c, "batch abandoned") != 1) {
+					PQclear(r);
+					goto out;
+				}
+			}
+			copied = true;
+			break;
+		case PGRES_COMMAND_OK: /* the COPY */
+			break;
+		case PGRES_TUPLES_OK:
+			*inserted = (uint32_t)PQntuples(r);
+			for (int i = 0; i < PQntuples(r); i++) {
+				long ord = strtol(PQgetvalue(r, i, 0), NULL, 10);
 
-		if (ord >= 0 && (size_t)ord < b->b_n)
-			b->b_rows[ord].r_inserted = true;
+				if (ord >= 0 && (size_t)ord < b->b_n)
+					b->b_rows[ord].r_inserted = true;
+			}
+			break;
+		default:
+			if (rv == 0)
+				snprintf(err, errlen, "PostgreSQL insert: %s",
+					PQresultErrorMessage(r));
+			rv = -EIO;
+			break;
+		}
+		PQclear(r);
 	}
-	PQclear(r);
-	if ((rv = pg_exec(pg->pg_conn, "COMMIT", PGRES_COMMAND_OK, err, errlen)) < 0)
-		return (rv);
-	return (0);
-rollback:
-	err[strcspn(err, "\n")] = '\0';
-	pg_exec(pg->pg_conn, "ROLLBACK", PGRES_COMMAND_OK, err + strlen(err), 0);
+out:
+	if (rv < 0) {
+		*inserted = 0;
+		for (size_t i = 0; i < b->b_n; i++)
+			b->b_rows[i].r_inserted = false;
+		err[strcspn(err, "\n")] = '\0';
+	}
 	return (rv);
 }
 
@@ -427,8 +471,14 @@ store_pg_insert(struct store_pg *pg, struct store_row *rows, const uint64_t *pro
 	if (PQstatus(pg->pg_conn) != CONNECTION_OK && (rv = pg_connect(pg, err, errlen)) < 0)
 		return (rv);
 	rv = pg_insert_once(pg, &b, inserted, err, errlen);
-	/* A connection lost since the last batch: once more on a new one. */
-	if (rv < 0 && PQstatus(pg->pg_conn) != CONNECTION_OK && pg_connect(pg, err, errlen) == 0)
+	/*
+	 * A connection lost since the last batch, or left in the middle of an
+	 * exchange: once more on a new one.
+	 */
+	if (rv < 0 &&
+		(PQstatus(pg->pg_conn) != CONNECTION_OK ||
+			PQtransactionStatus(pg->pg_conn) != PQTRANS_IDLE) &&
+		pg_connect(pg, err, errlen) == 0)
 		rv = pg_insert_once(pg, &b, inserted, err, errlen);
 	if (rv < 0)
 		err[strcspn(err, "\n")] = '\0';

@@ -4,12 +4,13 @@
  * the SQLite store (store_schema.h), plus the site each event came from, and
  * the same rule: an event is stored once per (producer, seq).
  *
- * A batch is written in one transaction: its rows are copied (COPY, text
- * format) into a temporary table, then moved with INSERT ... ON CONFLICT
- * (producer, seq) DO NOTHING, the flow rows beside them, and COMMIT.  The
- * caller acknowledges the batch's messages only after that has returned, so
- * a crash at any point leaves them unacknowledged and they come again,
- * where the conflict clause drops what was already committed.
+ * A batch is written in one transaction, sent as one query (one round
+ * trip): its rows are copied (COPY, text format) into a temporary table,
+ * then moved with INSERT ... ON CONFLICT (producer, seq) DO NOTHING, the
+ * flow rows beside them; the query's end is the COMMIT.  The caller
+ * acknowledges the batch's messages only after that has returned, so a
+ * crash at any point leaves them unacknowledged and they come again, where
+ * the conflict clause drops what was already committed.
  */
 #ifndef STORE_PG_H
 #define STORE_PG_H
@@ -21,7 +22,7 @@
 
 #include "store_row.h"
 
-#define STORE_PG_SCHEMA_VERSION 1
+#define STORE_PG_SCHEMA_VERSION 2
 
 struct store_pg;
 

@@ -4,6 +4,7 @@ the central mamori-store (tests/fleet/fleet_lib.py), runs bench_fleet, and
 prints its figures and the BENCH line."""
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,16 @@ import fleet_lib as fl  # noqa: E402
 
 GOAL = 20000
 BUILD = os.environ["MAMORI_BUILD"]
+
+
+def cpu(nats, pg, store):
+    """CPU seconds so far of each part: the three NATS servers, PostgreSQL (every
+    backend), the central store, and the driver (children of this script)."""
+    return {"nats": sum(fl.tree_cpu(p.pid) for p in nats.procs if p is not None),
+            "pg": fl.tree_cpu(pg.proc.pid),
+            "store": fl.tree_cpu(store.proc.pid),
+            "driver": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime +
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime}
 
 
 def main():
@@ -45,13 +56,24 @@ def main():
                "--count", os.environ.get("FLEET_COUNT", "200000"),
                "--rate", os.environ.get("FLEET_RATE", "2000"),
                "--seconds", os.environ.get("FLEET_SECONDS", "10")]
+        before = cpu(nats, pg, store)
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+        after = cpu(nats, pg, store)
         out = r.stdout.decode(errors="replace")
         print(out.rstrip())
+        events = int(cmd[cmd.index("--count") + 1]) + \
+            int(cmd[cmd.index("--rate") + 1]) * int(cmd[cmd.index("--seconds") + 1])
+        used = {k: (after[k] - before[k]) * 1e6 / events for k in after}
+        print("cpu: %.0f us/event: NATS servers %.0f, PostgreSQL %.0f, central store %.0f, "
+              "driver and exporter %.0f (%d events of both runs)" %
+              (sum(used.values()), used["nats"], used["pg"], used["store"], used["driver"],
+               events))
         st = store.stats()
         if st is None:
-            print("fleet: the central store is not answering; its log ends:\n" +
-                  store.log_text()[-2000:], file=sys.stderr)
+            rc = store.proc.poll()
+            print("fleet: the central store is not answering (%s); its log ends:\n" %
+                  ("running" if rc is None else "exited with status %d" % rc if rc >= 0 else
+                   "killed by signal %d" % -rc) + store.log_text()[-2000:], file=sys.stderr)
         print("fleet: store ingest %s" % (st or {}).get("ingest"))
         m = re.search(r"throughput: .*: (\d+) events/s", out)
         if r.returncode != 0 or m is None:

@@ -15,7 +15,10 @@
  * come back on libnats' threads, into js_ack_cb), waits for them, and
  * raises js_done.  The connection is made and remade in the background
  * (retry on failed connect, reconnect forever), over the cluster's servers
- * in random order.
+ * in random order.  Only a refusal ends it: libnats closes a connection that
+ * every server refused twice (bad or missing credentials), so the publishing
+ * thread makes a new one when a batch finds it closed, and the batch fails
+ * with what the servers said, until the credentials are put right.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <nats/nats.h>
 
 #include "mamori/bus.h"
@@ -45,6 +47,7 @@
 /* Our own status for errors that are not libnats' (a batch we cannot read). */
 #define JS_ERR_BATCH (-1)
 #define JS_ERR_NACK  (-2)
+#define JS_ERR_AUTH  (-3)
 
 struct js_sink {
 	char *js_url;
@@ -86,7 +89,8 @@ struct js_sink {
 
 	atomic_int js_connected;
 	atomic_uint js_connects;
-	atomic_bool js_closed; /* libnats' last callback has run: the sink may be freed */
+	atomic_bool js_refused; /* the servers refused the credentials since the last connect */
+	atomic_bool js_closed;  /* libnats' last callback has run: the sink may be freed */
 };
 
 static const char *
@@ -96,6 +100,9 @@ js_strerror(int err)
 		return ("the batch could not be read");
 	if (err == JS_ERR_NACK)
 		return ("the stream refused some of its events (is there a stream for mamori.>?)");
+	if (err == JS_ERR_AUTH)
+		return ("credentials refused (Authorization Violation): creds=FILE must name the "
+			".creds file of a user of the servers' account");
 	return (natsStatus_GetText((natsStatus)err));
 }
 
@@ -105,6 +112,7 @@ js_conn_up(natsConnection *nc, void *arg)
 	struct js_sink *js = arg;
 
 	(void)nc;
+	atomic_store(&js->js_refused, false);
 	atomic_store(&js->js_connected, 1);
 	atomic_fetch_add(&js->js_connects, 1);
 }
@@ -169,20 +177,69 @@ js_ack_cb(jsCtx *ctx, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *arg)
 	natsMsg_Destroy(m);
 }
 
-/* The event's type as a subject token: its own characters if they are safe, else "invalid". */
+static bool
+token_char(char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		c == '_' || c == '-');
+}
+
+static uint32_t
+skip_space(const char *s, uint32_t i, uint32_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return (i);
+}
+
+/*
+ * The event's type as a subject token: the top-level "event_type" string if
+ * its characters are safe, else "invalid".  A scan of the exporter's own
+ * JSON, not a parse: parsing every event was most of this thread's time.
+ */
 static void
 type_token(const char *json, uint32_t len, char *out, size_t outlen)
 {
-	json_t *ev = json_loadb(json, len, 0, NULL);
-	const char *t = json_string_value(json_object_get(ev, "event_type"));
-	size_t n = t != NULL ? strlen(t) : 0;
-	bool ok = n > 0 && n < outlen;
+	static const char key[] = "\"event_type\"";
+	int depth = 0;
 
-	for (size_t i = 0; ok && i < n; i++)
-		ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
-		     (t[i] >= '0' && t[i] <= '9') || t[i] == '_' || t[i] == '-';
-	snprintf(out, outlen, "%s", ok ? t : "invalid");
-	json_decref(ev);
+	for (uint32_t i = 0; i < len; i++) {
+		uint32_t start = i, v, e;
+
+		if (json[i] == '{' || json[i] == '[') {
+			depth++;
+			continue;
+		}
+		if (json[i] == '}' || json[i] == ']') {
+			depth--;
+			continue;
+		}
+		if (json[i] != '"')
+			continue;
+		for (i++; i < len && json[i] != '"'; i++)
+			if (json[i] == '\\')
+				i++;
+		if (i >= len)
+			break;
+		if (depth != 1 || i + 1 - start != sizeof(key) - 1 ||
+			memcmp(json + start, key, sizeof(key) - 1) != 0)
+			continue;
+		v = skip_space(json, i + 1, len);
+		if (v >= len || json[v] != ':')
+			continue; /* a value "event_type", not the key */
+		v = skip_space(json, v + 1, len);
+		if (v >= len || json[v] != '"')
+			break;
+		for (e = ++v; e < len && token_char(json[e]); e++)
+			;
+		if (e < len && json[e] == '"' && e > v && e - v < outlen) {
+			memcpy(out, json + v, e - v);
+			out[e - v] = '\0';
+			return;
+		}
+		break;
+	}
+	snprintf(out, outlen, "invalid");
 }
 
 static int64_t
@@ -200,9 +257,99 @@ js_drop_pending(struct js_sink *js)
 {
 	natsMsgList pending;
 
-	if (js->js_inflight && js_PublishAsyncGetPendingList(&pending, js->js_ctx) == NATS_OK)
+	if (js->js_inflight && js->js_ctx != NULL &&
+		js_PublishAsyncGetPendingList(&pending, js->js_ctx) == NATS_OK)
 		natsMsgList_Destroy(&pending);
 	js->js_inflight = false;
+}
+
+/*
+ * Notes whether the servers refused the credentials in the last attempt to
+ * connect, and says what to do the first time since the last connection.
+ */
+static void
+js_note_refusal(struct js_sink *js)
+{
+	const char *text = NULL;
+	natsStatus s = natsConnection_GetLastError(js->js_nc, &text);
+
+	if ((s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) &&
+		!atomic_exchange(&js->js_refused, true))
+		mm_warn("jetstream %s: the servers refused the credentials (%s); give the "
+			"appliance the .creds file of a user of the account the servers trust "
+			"(creds=FILE in the URL): that user's JWT, signed by the account, and "
+			"that user's own seed",
+			js->js_url, text != NULL ? text : natsStatus_GetText(s));
+}
+
+static int
+js_connect(struct js_sink *js, char *err, size_t errlen)
+{
+	jsOptions jo;
+	natsStatus s;
+
+	atomic_store(&js->js_closed, false);
+	/* With retry on failed connect, an unreachable cluster is NATS_NOT_YET_CONNECTED. */
+	s = natsConnection_Connect(&js->js_nc, js->js_opts);
+	if (s == NATS_OK) {
+		/* Connected at once: the callback is only for a connection made later. */
+		atomic_store(&js->js_refused, false);
+		atomic_store(&js->js_connected, 1);
+		atomic_fetch_add(&js->js_connects, 1);
+	} else if (s == NATS_NOT_YET_CONNECTED) {
+		/* The first attempt is made before Connect returns: its error is there. */
+		js_note_refusal(js);
+	} else {
+		snprintf(err, errlen, "jetstream %s: %s", js->js_url, nats_GetLastError(NULL));
+		return (-EINVAL);
+	}
+	jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = MM_BUS_MAX_EVENTS;
+	jo.PublishAsync.AckHandler = js_ack_cb;
+	jo.PublishAsync.AckHandlerClosure = js;
+	if ((s = natsConnection_JetStream(&js->js_ctx, js->js_nc, &jo)) != NATS_OK) {
+		snprintf(err, errlen, "jetstream %s: %s", js->js_url, natsStatus_GetText(s));
+		return (-ENOMEM);
+	}
+	return (0);
+}
+
+/* Closes the connection once libnats' last callback on it (on its own thread) has run. */
+static void
+js_disconnect(struct js_sink *js)
+{
+	if (js->js_ctx != NULL) {
+		js_drop_pending(js);
+		jsCtx_Destroy(js->js_ctx);
+		js->js_ctx = NULL;
+	}
+	if (js->js_nc != NULL) {
+		natsConnection_Close(js->js_nc);
+		for (int i = 0; i < 2000 && !atomic_load(&js->js_closed); i++)
+			nats_Sleep(1);
+		natsConnection_Destroy(js->js_nc);
+		js->js_nc = NULL;
+	}
+	atomic_store(&js->js_connected, 0);
+}
+
+/*
+ * For a batch that finds no connection: a connection libnats closed (every
+ * server refused it) is made again, at the exporter's retry pace, so that
+ * credentials put right on either side are taken up without a restart.
+ */
+static void
+js_revive(struct js_sink *js)
+{
+	char err[256];
+
+	if (js->js_nc != NULL && natsConnection_Status(js->js_nc) != NATS_CONN_STATUS_CLOSED) {
+		js_note_refusal(js);
+		return;
+	}
+	js_disconnect(js);
+	if (js_connect(js, err, sizeof(err)) != 0)
+		mm_debug("%s", err);
 }
 
 /* Publishes the batch in js_msg and waits for the stream; sets js_state and js_err. */
@@ -223,9 +370,11 @@ js_publish(struct js_sink *js)
 		js->js_err = JS_ERR_BATCH;
 		return;
 	}
-	if (natsConnection_Status(js->js_nc) != NATS_CONN_STATUS_CONNECTED) {
+	if (js->js_nc == NULL || natsConnection_Status(js->js_nc) != NATS_CONN_STATUS_CONNECTED) {
+		js_revive(js);
 		js->js_state = XL_SEND_FAILED;
-		js->js_err = NATS_CONNECTION_DISCONNECTED;
+		js->js_err =
+			atomic_load(&js->js_refused) ? JS_ERR_AUTH : NATS_CONNECTION_DISCONNECTED;
 		return;
 	}
 	pthread_mutex_lock(&js->js_mu);
@@ -327,8 +476,7 @@ site_valid(const char *s)
 	if (n == 0 || n > JS_SITE_MAX)
 		return (false);
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-			    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+		if (!token_char(s[i]))
 			return (false);
 	return (true);
 }
@@ -343,8 +491,7 @@ site_default(char *out, size_t outlen)
 		snprintf(host, sizeof(host), "appliance");
 	host[strcspn(host, ".")] = '\0';
 	for (char *p = host; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+		if (!token_char(*p))
 			*p = '-';
 	snprintf(out, outlen, "%.*s", JS_SITE_MAX, host);
 }
@@ -510,8 +657,6 @@ js_open(const struct mm_exporter_conf *conf, uint32_t reconnect_min_ms, uint32_t
 	const char *site;
 	struct js_sink *js;
 	struct js_url u;
-	jsOptions jo;
-	natsStatus s;
 	int rv;
 
 	(void)reconnect_max_ms; /* libnats waits the same time between every attempt */
@@ -541,28 +686,9 @@ js_open(const struct mm_exporter_conf *conf, uint32_t reconnect_min_ms, uint32_t
 		snprintf(js->js_site, sizeof(js->js_site), "%s", site);
 	else
 		site_default(js->js_site, sizeof(js->js_site));
-	if ((rv = js_options(js, conf, &u, reconnect_min_ms, err, errlen)) != 0)
+	if ((rv = js_options(js, conf, &u, reconnect_min_ms, err, errlen)) != 0 ||
+		(rv = js_connect(js, err, errlen)) != 0)
 		goto fail;
-	/* With retry on failed connect, an unreachable cluster is NATS_NOT_YET_CONNECTED. */
-	s = natsConnection_Connect(&js->js_nc, js->js_opts);
-	if (s == NATS_OK) {
-		/* Connected at once: the callback is only for a connection made later. */
-		atomic_store(&js->js_connected, 1);
-		atomic_fetch_add(&js->js_connects, 1);
-	} else if (s != NATS_NOT_YET_CONNECTED) {
-		snprintf(err, errlen, "jetstream %s: %s", js->js_url, nats_GetLastError(NULL));
-		rv = -EINVAL;
-		goto fail;
-	}
-	jsOptions_Init(&jo);
-	jo.PublishAsync.MaxPending = MM_BUS_MAX_EVENTS;
-	jo.PublishAsync.AckHandler = js_ack_cb;
-	jo.PublishAsync.AckHandlerClosure = js;
-	if ((s = natsConnection_JetStream(&js->js_ctx, js->js_nc, &jo)) != NATS_OK) {
-		snprintf(err, errlen, "jetstream %s: %s", js->js_url, natsStatus_GetText(s));
-		rv = -ENOMEM;
-		goto fail;
-	}
 	if ((rv = pthread_create(&js->js_thread, NULL, js_main, js)) != 0) {
 		snprintf(err, errlen, "jetstream: cannot start a thread: %s", strerror(rv));
 		rv = -rv;
@@ -609,17 +735,7 @@ js_close(void *sink)
 		pthread_mutex_unlock(&js->js_mu);
 		pthread_join(js->js_thread, NULL);
 	}
-	if (js->js_ctx != NULL) {
-		js_drop_pending(js);
-		jsCtx_Destroy(js->js_ctx);
-	}
-	if (js->js_nc != NULL) {
-		/* Callbacks run on libnats' own thread, after Close returns: wait for the last. */
-		natsConnection_Close(js->js_nc);
-		for (int i = 0; i < 2000 && !atomic_load(&js->js_closed); i++)
-			nats_Sleep(1);
-		natsConnection_Destroy(js->js_nc);
-	}
+	js_disconnect(js);
 	natsOptions_Destroy(js->js_opts);
 	pthread_cond_destroy(&js->js_cv);
 	pthread_mutex_destroy(&js->js_mu);

@@ -167,6 +167,33 @@ class NatsCluster:
                 self.procs[i] = None
 
 
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a process and its descendants, counting
+    children that have exited and been waited for."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    kids = {}
+    stats = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        stats[int(d)] = fields
+        kids.setdefault(int(fields[1]), []).append(int(d))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        if p in stats:
+            f = stats[p]
+            total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+        todo += kids.get(p, [])
+    return total / ticks
+
+
 def _port_open(port):
     try:
         socket.create_connection(("127.0.0.1", port), 0.5).close()
@@ -191,20 +218,22 @@ class CentralStore:
         self.batch = batch
         self.log = os.path.join(workdir, tag + ".log")
         self.proc = None
+        self.extra = []  # more -s settings (credentials, TLS)
 
-    def start(self):
+    def start(self, timeout=30):
         sets = ["store.backend=postgresql",
                 "store.postgresql.conninfo=%s" % self.pg.conninfo(),
                 "store.jetstream.servers=[%s]" % ", ".join(self.urls),
                 "store.jetstream.replicas=%d" % self.replicas,
                 "store.jetstream.ack_wait_s=%d" % self.ack_wait,
-                "store.jetstream.batch=%d" % self.batch]
+                "store.jetstream.batch=%d" % self.batch] + self.extra
         cmd = [self.bin, "--rundir", self.rundir, "-l", "info"]
         for s in sets:
             cmd += ["-s", s]
         log = open(self.log, "ab")
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
-        return wait_for(lambda: (self.stats() or {}).get("ingest", {}).get("consuming"), 30, 0.2)
+        return wait_for(lambda: (self.stats() or {}).get("ingest", {}).get("consuming"),
+                        timeout, 0.2)
 
     def ask(self, req, timeout=15):
         r = subprocess.run([self.client, "query", self.query, json.dumps(req)],

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,9 +387,70 @@ read_files(const struct opts *o, struct central *c)
 	return (0);
 }
 
+/*
+ * The consumer's messages are pulled by hand onto an inbox of our own: with
+ * libnats 3.4 a pull subscription's Fetch writes past the end of its list
+ * when more messages than the batch wait in the subscription (pull requests
+ * answered after the client gave up on them), as the central store found.
+ */
+struct pull {
+	natsConnection *pl_nc;
+	natsSubscription *pl_sub;
+	char pl_inbox[96];
+	char pl_next[256]; /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
+	natsMsg *pl_msgs[FETCH_BATCH];
+	int pl_count;
+};
+
+/*
+ * The messages waiting in the inbox, then one pull request (no_wait with an
+ * expiry) for the rest of the batch, collected until its closing status, a
+ * full batch or the expiry; what comes later waits for the next call.
+ */
+static void
+pull_fetch(struct pull *pl)
+{
+	int64_t end = nats_Now() + FETCH_MS + 50;
+	int pending = 0;
+	bool asked = false;
+	char req[128];
+	natsMsg *m;
+
+	pl->pl_count = 0;
+	natsSubscription_GetPending(pl->pl_sub, &pending, NULL);
+	while (pl->pl_count < FETCH_BATCH) {
+		int64_t left = end - nats_Now();
+
+		if (!asked && pending <= 0) {
+			snprintf(req, sizeof(req),
+				"{\"batch\":%d,\"expires\":%lld,\"no_wait\":true}",
+				FETCH_BATCH - pl->pl_count, (long long)FETCH_MS * 1000000);
+			if (natsConnection_PublishRequestString(
+				    pl->pl_nc, pl->pl_next, pl->pl_inbox, req) != NATS_OK)
+				return;
+			asked = true;
+		}
+		if (natsSubscription_NextMsg(&m, pl->pl_sub, left > 1 ? left : 1) != NATS_OK)
+			return;
+		pending--;
+		if (natsMsg_GetDataLength(m) == 0 && natsMsg_GetReply(m) == NULL) {
+			/* A status: the end of a request, ours or an older one. */
+			natsMsg_Destroy(m);
+			if (asked || pl->pl_count > 0) {
+				/* "No messages" at once: a pause before asking again. */
+				if (pl->pl_count == 0)
+					nats_Sleep(FETCH_MS / 10);
+				return;
+			}
+			continue;
+		}
+		pl->pl_msgs[pl->pl_count++] = m;
+	}
+}
+
 /* The consumer: the stream, created when missing, and a durable pull consumer of summaries. */
 static natsSubscription *
-subscribe(const struct opts *o, jsCtx *js)
+subscribe(const struct opts *o, jsCtx *js, struct pull *pl)
 {
 	const char *subjects[] = { "mamori.>" };
 	char filter[64];
@@ -397,7 +459,6 @@ subscribe(const struct opts *o, jsCtx *js)
 	natsSubscription *sub = NULL;
 	jsStreamConfig sc;
 	jsConsumerConfig cc;
-	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus s;
 
@@ -428,11 +489,13 @@ subscribe(const struct opts *o, jsCtx *js)
 	jsConsumerInfo_Destroy(ci);
 	if (s != NATS_OK)
 		return (NULL);
-	jsSubOptions_Init(&so);
-	so.Stream = o->o_stream;
-	so.Consumer = o->o_durable;
-	if (js_PullSubscribe(&sub, js, filter, o->o_durable, NULL, &so, &jerr) != NATS_OK)
+	snprintf(pl->pl_inbox, sizeof(pl->pl_inbox), "_INBOX.mamori-central.%016llx",
+		(unsigned long long)store_time_now());
+	snprintf(pl->pl_next, sizeof(pl->pl_next), "$JS.API.CONSUMER.MSG.NEXT.%s.%s", o->o_stream,
+		o->o_durable);
+	if (natsConnection_SubscribeSync(&sub, pl->pl_nc, pl->pl_inbox) != NATS_OK)
 		return (NULL);
+	pl->pl_sub = sub;
 	mm_notice("consuming %s from stream %s as %s", filter, o->o_stream, o->o_durable);
 	return (sub);
 }
@@ -455,6 +518,7 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 	natsConnection *nc = NULL;
 	natsOptions *no = NULL;
 	natsSubscription *sub = NULL;
+	struct pull pl = { 0 };
 	jsCtx *js = NULL;
 	const char *servers[32];
 	char *list = strdup(o->o_nats), *tok, *save = NULL, why[256];
@@ -481,25 +545,25 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 		mm_err("--nats %s: %s; is the cluster up?", o->o_nats, nats_GetLastError(NULL));
 		goto out;
 	}
-	while (!atomic_load(&stop) && (sub = subscribe(o, js)) == NULL)
+	pl.pl_nc = nc;
+	while (!atomic_load(&stop) && (sub = subscribe(o, js, &pl)) == NULL)
 		nats_Sleep(500);
 	while (!atomic_load(&stop) && sub != NULL) {
-		natsMsgList l = { 0 };
-		natsStatus s = natsSubscription_Fetch(&l, sub, FETCH_BATCH, FETCH_MS, NULL);
-
-		for (int i = 0; s == NATS_OK && i < l.Count; i++) {
+		pull_fetch(&pl);
+		for (int i = 0; i < pl.pl_count; i++) {
+			natsMsg *m = pl.pl_msgs[i];
 			char sb[CENTRAL_SITE_MAX + 1];
-			const char *site =
-				subject_site(natsMsg_GetSubject(l.Msgs[i]), sb, sizeof(sb));
+			const char *site = subject_site(natsMsg_GetSubject(m), sb, sizeof(sb));
 
-			if (central_add(c, site, natsMsg_GetData(l.Msgs[i]),
-				    (size_t)natsMsg_GetDataLength(l.Msgs[i]), why, sizeof(why)) < 0)
-				mm_warn("%s: refused: %s", natsMsg_GetSubject(l.Msgs[i]), why);
+			if (central_add(c, site, natsMsg_GetData(m),
+				    (size_t)natsMsg_GetDataLength(m), why, sizeof(why)) < 0)
+				mm_warn("%s: refused: %s", natsMsg_GetSubject(m), why);
 			/* Merged (or refused for good): either way it is done with. */
-			natsMsg_Ack(l.Msgs[i], NULL);
+			if (natsMsg_GetReply(m) != NULL)
+				natsConnection_PublishString(nc, natsMsg_GetReply(m), "+ACK");
+			natsMsg_Destroy(m);
 			last_msg = mono_ms();
 		}
-		natsMsgList_Destroy(&l);
 		if (ou->ou_exp != NULL)
 			mm_exporter_poll(ou->ou_exp, mono_ms());
 		if (o->o_once && mono_ms() - last_msg >= (uint64_t)o->o_idle_ms)
