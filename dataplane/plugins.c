@@ -258,6 +258,12 @@ host_eve_flow_text(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, char 
 }
 
 static bool
+host_lossless(struct mm_plugin_ctx *ctx)
+{
+	return (ctx->c_set->ps_backpressure);
+}
+
+static bool
 host_is_home(struct mm_plugin_ctx *ctx, const struct mm_addr *a)
 {
 	const struct plg_env *env = &ctx->c_set->ps_env;
@@ -324,6 +330,7 @@ host_init(struct mm_host *h)
 	h->h_emit_json = host_emit_json;
 	h->h_eve_flow = host_eve_flow;
 	h->h_eve_flow_text = host_eve_flow_text;
+	h->h_lossless = host_lossless;
 	h->h_is_home = host_is_home;
 	h->h_now_ns = host_now_ns;
 	h->h_counter_add = host_counter_add;

@@ -165,6 +165,15 @@ struct mm_host {
 	 */
 	int (*h_eve_flow_text)(
 		struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, char *buf, size_t len);
+
+	/*
+	 * ABI 1.2, any thread: true when nothing may be dropped for want of
+	 * room (offline runs, mamorid --pcap): the host's own rings then wait
+	 * for the control thread, and a plugin's queues to its control-thread
+	 * side should wait too rather than count a loss.  Check
+	 * MM_HOST_HAS(host, h_lossless).
+	 */
+	bool (*h_lossless)(struct mm_plugin_ctx *ctx);
 };
 
 /* The host function f is there: the host's vtable is long enough to hold it. */

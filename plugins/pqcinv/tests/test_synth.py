@@ -62,6 +62,23 @@ def main():
                         " AND protocol='tls'").fetchone()[0]
     c.check(daily == len(hyb), "daily figures hold the hybrid sessions (%s)" % daily)
     con.close()
+
+    # Offline nothing is lost: with the smallest ring to the control thread the
+    # workers wait for it rather than drop handshakes.
+    summary = os.path.join(work, "ring4.summary.json")
+    rc, ev4, _, out = pc.run_pcap(pcap, work, "ring4",
+                                  ("plugins.pqcinv.ring=4", "output.summary_json=" + summary))
+    c.check(rc == 0, "mamorid exit 0 with plugins.pqcinv.ring=4",
+            None if rc == 0 else out[-2000:])
+    c.check(len(ev4) == len(s), "ring of 4: every session still reported (%d of %d)"
+            % (len(ev4), len(s)))
+    try:
+        with open(summary) as f:
+            pq = [p for p in json.load(f)["plugins"] if p["name"] == "pqcinv"]
+        lost = pq[0]["counters"].get("ring_full", 0) if pq else None
+    except (OSError, ValueError, KeyError) as e:
+        lost = "unreadable: %s" % e
+    c.check(lost == 0, "ring of 4: no handshake lost offline (ring_full %s)" % lost)
     c.finish()
 
 
