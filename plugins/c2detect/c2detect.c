@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,16 +89,38 @@ goes_on(const struct mm_flow_rec *r)
 		((r->fr_tcp_flags_ts | r->fr_tcp_flags_tc) & (MM_TCP_FIN | MM_TCP_RST)) == 0);
 }
 
-/* A slot of the lcore's ring, or NULL when full after a short grace. */
+/* Offline nothing may be lost (the host's h_lossless): a full ring is waited on. */
+static bool
+lossless(const struct c2_global *g)
+{
+	return (MM_HOST_HAS(g->g_host, h_lossless) && g->g_host->h_lossless(g->g_ctx));
+}
+
+/*
+ * A slot of the lcore's ring, or NULL when full after a short grace (live)
+ * or after a second (offline, in case the analysis thread is gone).
+ */
 static struct c2_obs *
-ring_slot(struct c2_lcore *lc)
+ring_slot(const struct c2_global *g, struct c2_lcore *lc)
 {
 	uint32_t head = lc->lc_head, tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
+	struct timespec now, end;
 
 	/* The analysis thread drains continuously: a full ring gets a short grace. */
 	for (unsigned spin = 0; head - tail >= C2_RING && spin < C2_FULL_SPINS; spin++) {
 		__builtin_ia32_pause();
 		tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
+	}
+	if (head - tail >= C2_RING && lossless(g)) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec++;
+		do {
+			sched_yield();
+			tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		} while (head - tail >= C2_RING &&
+			 (now.tv_sec < end.tv_sec ||
+				 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec)));
 	}
 	if (head - tail >= C2_RING)
 		return (NULL);
@@ -130,7 +153,7 @@ c2_flow_end(void *global, void *lcore_state, unsigned lcore, const struct mm_flo
 	if ((inbound && !(g->g_dir & C2_DIR_INBOUND)) ||
 		(!inbound && !(g->g_dir & C2_DIR_OUTBOUND)))
 		return;
-	if ((o = ring_slot(lc)) == NULL) {
+	if ((o = ring_slot(g, lc)) == NULL) {
 		g->g_host->h_counter_add(g->g_ctx, lcore, g->g_cnt_ring_full, 1);
 		return;
 	}
@@ -225,7 +248,7 @@ c2_match(void *global, void *lcore_state, unsigned lcore, uint32_t id, const str
 	memcpy(ev.ev_data, &hs, sizeof(hs));
 	g->g_host->h_emit(g->g_ctx, lcore, &ev);
 	/* The server gets the evidence in the analysis thread, through the ring. */
-	if ((o = ring_slot(lc)) == NULL) {
+	if ((o = ring_slot(g, lc)) == NULL) {
 		g->g_host->h_counter_add(g->g_ctx, lcore, g->g_cnt_ring_full, 1);
 		return;
 	}
@@ -328,23 +351,50 @@ c2_state_dir(struct c2_global *g)
 	return (__atomic_load_n(&g->g_state_dir, __ATOMIC_ACQUIRE));
 }
 
-/* Takes what the rings hold; returns the number of observations. */
+/*
+ * Whether record o must wait for a scoring round: it is eval_interval of
+ * record time past the record that began the last one.  Rounds are thus cut
+ * by the records themselves, not by how many the rings held when the thread
+ * looked, so a capture is scored the same way however fast it is read.
+ */
+static bool
+round_due(struct c2_global *g, const struct c2_obs *o)
+{
+	if (g->g_evaluating || g->g_round_due)
+		return (g->g_round_due);
+	if (g->g_last_eval == 0) {
+		g->g_last_eval = o->o_last;
+		return (false);
+	}
+	if (o->o_last < g->g_last_eval + g->g_eval_interval)
+		return (false);
+	g->g_round_due = true;
+	g->g_round_at = o->o_last;
+	return (true);
+}
+
+/* Takes what the rings hold, up to a record that is due for a round; returns the count. */
 static uint64_t
 drain(struct c2_global *g)
 {
 	unsigned nlc = __atomic_load_n(&g->g_nlc, __ATOMIC_ACQUIRE);
 	uint64_t total = 0;
 
-	for (unsigned i = 0; i < nlc; i++) {
+	for (unsigned i = 0; i < nlc && !g->g_round_due; i++) {
 		struct c2_lcore *lc = g->g_lc[i];
 		uint32_t tail = lc->lc_tail, head = __atomic_load_n(&lc->lc_head, __ATOMIC_ACQUIRE);
 
-		while (tail != head) {
+		while (tail != head && !g->g_round_due) {
 			struct c2_obs batch[PT_BURST / 2];
 			unsigned n = 0;
 
-			for (; tail != head && n < PT_BURST / 2; tail++)
-				batch[n++] = lc->lc_ring[tail & (C2_RING - 1)];
+			for (; tail != head && n < PT_BURST / 2; tail++) {
+				const struct c2_obs *o = &lc->lc_ring[tail & (C2_RING - 1)];
+
+				if (round_due(g, o))
+					break;
+				batch[n++] = *o;
+			}
 			pthread_mutex_lock(&g->g_lock);
 			c2_observe_burst(g, batch, n);
 			pthread_mutex_unlock(&g->g_lock);
@@ -369,6 +419,7 @@ evaluate(struct c2_global *g)
 		while (!c2_evaluate_step(g, UINT32_MAX))
 			;
 		g->g_last_eval = g->g_pt.t_now;
+		g->g_round_due = false;
 	}
 	/* The input ended: its last window is summarised now, whole or not. */
 	if (__atomic_exchange_n(&g->g_sum_flush, 0, __ATOMIC_ACQ_REL))
@@ -391,12 +442,12 @@ analysis_main(void *arg)
 			__atomic_store_n(&g->g_eval_done, req, __ATOMIC_RELEASE);
 			continue;
 		}
-		/* Every eval_interval of packet time, in steps between drains. */
-		if (!g->g_evaluating && g->g_pt.t_now != 0 &&
-			g->g_pt.t_now >= g->g_last_eval + g->g_eval_interval) {
+		/* Every eval_interval of record time, in steps between drains. */
+		if (g->g_round_due) {
 			pthread_mutex_lock(&g->g_lock);
 			c2_evaluate_begin(g);
-			g->g_last_eval = g->g_pt.t_now;
+			g->g_last_eval = g->g_round_at;
+			g->g_round_due = false;
 			pthread_mutex_unlock(&g->g_lock);
 		}
 		if (g->g_evaluating) {
@@ -464,7 +515,11 @@ c2_tick(void *global, uint64_t now_ns)
 	for (unsigned i = 0; i < nlc; i++)
 		if (__atomic_exchange_n(&g->g_lc[i]->lc_shutdown, 0, __ATOMIC_RELAXED))
 			shutdown = true;
-	quiet = consumed == g->g_tick_consumed && rings_empty(g);
+	/*
+	 * Offline the input's end is the flush: a pause between records (a busy
+	 * machine) must not score early, or the rounds would depend on timing.
+	 */
+	quiet = consumed == g->g_tick_consumed && rings_empty(g) && !lossless(g);
 	g->g_tick_consumed = consumed;
 	/*
 	 * The input ended (the flows' final flush), or went quiet after records:

@@ -110,7 +110,9 @@ struct c2_global {
 	/* State of the analysis thread. */
 	struct pt_table g_pt;
 	double *g_work;
-	uint32_t g_last_eval;
+	uint32_t g_last_eval;   /* record time (s) that began the last round; 0: none yet */
+	uint32_t g_round_at;    /* g_round_due: the time of the record that made it due */
+	bool g_round_due;       /* a record eval_interval past g_last_eval waits for a round */
 	uint32_t g_eval_cursor; /* a round in steps: the next pair */
 	size_t g_eval_det;      /* detections when the round began */
 	bool g_evaluating;
