@@ -5,6 +5,7 @@ target_sources(mamori PRIVATE
 	src/exporter_batch.c
 	src/exporter_link.c
 	src/sink_jetstream.c
+	src/sink_jetstream_names.c
 	src/spool.c
 )
 target_link_libraries(mamori PUBLIC PkgConfig::NATS)
