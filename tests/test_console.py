@@ -297,9 +297,11 @@ def test_plugin_screens(t, tm, name, store):
                            "--batch", "3", "--type", "c2_candidate", "--plugin", "c2detect",
                            "--ts", "%d" % (time.time() * 1e9)])
     tm.keys(name, "3")
-    s = tm.wait(name, lambda s: "3 c2_candidate events" in s, 15)
+    # A loaded machine (sanitizers, tests in parallel) may take a while to commit and redraw.
+    s = tm.wait(name, lambda s: "3 c2_candidate events" in s, 30)
     check(t, rc == 0 and "3 c2_candidate events" in s and "SERVER" in s and
-             s.count("198.51.100.") == 3, "screen 3: a table of the 3 c2_candidate events", s)
+             s.count("198.51.100.") == 3, "screen 3: a table of the 3 c2_candidate events",
+          "store_client send: exit %s %s\n%s" % (rc, (out + err)[-500:], s))
     tm.keys(name, "F2")
     s = tm.wait(name, lambda s: "Alerts" in lines(s)[0] and "c2_candidate" in s, 10)
     check(t, "c2_candidate" in s, "F2 switches to the Alerts, which show them too", s)
