@@ -19,15 +19,13 @@
 #include <mamori/log.h>
 
 #include "store_jsin.h"
+#include "store_jspull.h"
 #include "store_time.h"
 
 /* Quiet time between attempts to set up the stream and consumer, or to store a batch. */
 #define JSIN_RETRY_MS 500
+/* A fetch's pull request expires after this; "no messages" at once pauses a tenth of it. */
 #define JSIN_FETCH_MS 100
-/* How long past a pull request's expiry its closing status is waited for. */
-#define JSIN_FETCH_GRACE_MS 50
-/* The pause after "no messages" at once (servers that do not wait on a no_wait request). */
-#define JSIN_IDLE_MS 10
 /* Fetches failing in a row before the stream and consumer are set up again. */
 #define JSIN_RESUBSCRIBE 50
 /* A refusal is logged at most this often. */
@@ -39,10 +37,8 @@ struct store_jsin {
 	natsOptions *ji_opts;
 	natsConnection *ji_nc;
 	jsCtx *ji_js;
-	natsSubscription *ji_sub; /* on ji_inbox: the consumer's messages, pulled */
-	char ji_inbox[128];       /* where the consumer delivers */
-	char ji_next[256];        /* the consumer's pull subject */
-	natsMsg **ji_fetched;     /* the messages of a fetch, jc_batch */
+	struct store_jspull ji_pull; /* the consumer's messages, pulled */
+	natsMsg **ji_fetched;        /* the messages of a fetch, jc_batch */
 	pthread_t ji_thread;
 	atomic_bool ji_stop;
 
@@ -265,18 +261,8 @@ jsin_subscribe(struct store_jsin *ji)
 			natsStatus_GetText(s), (int)jerr);
 		return (-EAGAIN);
 	}
-	/*
-	 * Pulled by hand on an inbox of our own (jsin_fetch), not with libnats'
-	 * pull subscription: its Fetch (3.4) writes past the end of its list
-	 * when more messages than the batch wait in the subscription, which a
-	 * pull request answered after the client gave up on it leaves there
-	 * (seen under load, the store killed by the heap damage).
-	 */
-	snprintf(ji->ji_inbox, sizeof(ji->ji_inbox), "_INBOX.mamori-store.%016" PRIx64,
-		(uint64_t)store_time_now() ^ ((uint64_t)(uintptr_t)ji << 16));
-	snprintf(ji->ji_next, sizeof(ji->ji_next), "$JS.API.CONSUMER.MSG.NEXT.%s.%s", c->jc_stream,
-		c->jc_durable);
-	s = natsConnection_SubscribeSync(&ji->ji_sub, ji->ji_nc, ji->ji_inbox);
+	/* Pulled by hand (store_jspull.h says why). */
+	s = store_jspull_open(&ji->ji_pull, ji->ji_nc, "store", c->jc_stream, c->jc_durable);
 	if (s != NATS_OK) {
 		mm_debug("jetstream: consumer %s not ready: %s (%d)", c->jc_durable,
 			natsStatus_GetText(s), (int)jerr);
@@ -459,68 +445,13 @@ jsin_store(struct store_jsin *ji, size_t n)
 			store_live_publish(ji->ji_conf.jc_live, ji->ji_rows, (uint32_t)n));
 }
 
-/*
- * The messages waiting in the inbox first, then one pull request for the
- * rest of the batch (no_wait with an expiry: the server answers at once
- * with what the consumer has, or waits for the first messages up to the
- * expiry), collected until its closing status, a full batch or the expiry.
- * What comes later stays in the inbox for the next call: the list never
- * holds more than the batch.  NATS_TIMEOUT when nothing came.
- */
+/* A batch from the consumer into list (ji_fetched); NATS_TIMEOUT when nothing came. */
 static natsStatus
 jsin_fetch(struct store_jsin *ji, natsMsgList *list)
 {
-	int max = (int)ji->ji_conf.jc_batch, pending = 0, n = 0;
-	int64_t end = nats_Now() + JSIN_FETCH_MS + JSIN_FETCH_GRACE_MS;
-	natsStatus s = NATS_OK;
-	bool asked = false;
-	char req[128];
-	natsMsg *m;
-
 	list->Msgs = ji->ji_fetched;
-	list->Count = 0;
-	natsSubscription_GetPending(ji->ji_sub, &pending, NULL);
-	for (;;) {
-		int64_t left = end - nats_Now();
-
-		if (!asked && pending <= 0) {
-			snprintf(req, sizeof(req),
-				"{\"batch\":%d,\"expires\":%lld,\"no_wait\":true}", max - n,
-				(long long)JSIN_FETCH_MS * 1000000);
-			if ((s = natsConnection_PublishRequestString(
-				     ji->ji_nc, ji->ji_next, ji->ji_inbox, req)) != NATS_OK)
-				break;
-			asked = true;
-		}
-		if ((s = natsSubscription_NextMsg(&m, ji->ji_sub, left > 1 ? left : 1)) != NATS_OK)
-			break;
-		pending--;
-		if (natsMsg_GetDataLength(m) == 0 && natsMsg_GetReply(m) == NULL) {
-			const char *code = NULL;
-
-			/*
-			 * A status ends a request, ours or an older one: 404 no
-			 * messages, 408 expired; anything else (409 consumer
-			 * deleted, 503 no JetStream) is an error.
-			 */
-			natsMsgHeader_Get(m, "Status", &code);
-			if (code != NULL && strcmp(code, "404") != 0 && strcmp(code, "408") != 0)
-				s = NATS_ERR;
-			if (code != NULL && strcmp(code, "404") == 0 && asked && n == 0)
-				nats_Sleep(JSIN_IDLE_MS);
-			natsMsg_Destroy(m);
-			if (s != NATS_OK || asked || n > 0)
-				break;
-			continue;
-		}
-		ji->ji_fetched[n++] = m;
-		if (n == max)
-			break;
-	}
-	list->Count = n;
-	if (n > 0)
-		return (NATS_OK);
-	return (s == NATS_OK ? NATS_TIMEOUT : s);
+	return (store_jspull_fetch(&ji->ji_pull, ji->ji_fetched, (int)ji->ji_conf.jc_batch,
+		JSIN_FETCH_MS, &list->Count));
 }
 
 static void *
@@ -535,7 +466,7 @@ jsin_main(void *arg)
 		natsStatus s;
 		size_t n;
 
-		if (ji->ji_sub == NULL) {
+		if (ji->ji_pull.jp_sub == NULL) {
 			if (!atomic_load(&ji->ji_connected))
 				jsin_revive(ji);
 			if (!atomic_load(&ji->ji_connected) || jsin_subscribe(ji) != 0)
@@ -559,8 +490,7 @@ jsin_main(void *arg)
 			/* Still failing after a while: the consumer may be gone; set it up again.
 			 */
 			if (fetch_errors % JSIN_RESUBSCRIBE == 0) {
-				natsSubscription_Destroy(ji->ji_sub);
-				ji->ji_sub = NULL;
+				store_jspull_close(&ji->ji_pull);
 				atomic_store(&ji->ji_consuming, false);
 			}
 			nats_Sleep(JSIN_RETRY_MS / 5);
@@ -646,7 +576,7 @@ store_jsin_stop(struct store_jsin *ji, json_t *counters)
 	pthread_join(ji->ji_thread, NULL);
 	if (counters != NULL)
 		store_jsin_stats(ji, counters);
-	natsSubscription_Destroy(ji->ji_sub);
+	store_jspull_close(&ji->ji_pull);
 	jsCtx_Destroy(ji->ji_js);
 	/* Flushes the acknowledgements still buffered before closing. */
 	if (ji->ji_nc != NULL)

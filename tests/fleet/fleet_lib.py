@@ -184,13 +184,13 @@ def tree_cpu(pid):
         fields = st[st.rindex(")") + 2:].split()
         stats[int(d)] = fields
         kids.setdefault(int(fields[1]), []).append(int(d))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+    total, pending = 0, [pid]
+    while pending:
+        p = pending.pop()
         if p in stats:
             f = stats[p]
             total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-        todo += kids.get(p, [])
+        pending += kids.get(p, [])
     return total / ticks
 
 

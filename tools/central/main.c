@@ -25,6 +25,7 @@
 #include <mamori/log.h>
 
 #include "central.h"
+#include "store_jspull.h"
 #include "store_time.h"
 
 #define PROG "mamori-central"
@@ -387,76 +388,13 @@ read_files(const struct opts *o, struct central *c)
 	return (0);
 }
 
-/*
- * The consumer's messages are pulled by hand onto an inbox of our own: with
- * libnats 3.4 a pull subscription's Fetch writes past the end of its list
- * when more messages than the batch wait in the subscription (pull requests
- * answered after the client gave up on them), as the central store found.
- */
-struct pull {
-	natsConnection *pl_nc;
-	natsSubscription *pl_sub;
-	char pl_inbox[96];
-	char pl_next[256]; /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
-	natsMsg *pl_msgs[FETCH_BATCH];
-	int pl_count;
-};
-
-/*
- * The messages waiting in the inbox, then one pull request (no_wait with an
- * expiry) for the rest of the batch, collected until its closing status, a
- * full batch or the expiry; what comes later waits for the next call.
- */
-static void
-pull_fetch(struct pull *pl)
-{
-	int64_t end = nats_Now() + FETCH_MS + 50;
-	int pending = 0;
-	bool asked = false;
-	char req[128];
-	natsMsg *m;
-
-	pl->pl_count = 0;
-	natsSubscription_GetPending(pl->pl_sub, &pending, NULL);
-	while (pl->pl_count < FETCH_BATCH) {
-		int64_t left = end - nats_Now();
-
-		if (!asked && pending <= 0) {
-			snprintf(req, sizeof(req),
-				"{\"batch\":%d,\"expires\":%lld,\"no_wait\":true}",
-				FETCH_BATCH - pl->pl_count, (long long)FETCH_MS * 1000000);
-			if (natsConnection_PublishRequestString(
-				    pl->pl_nc, pl->pl_next, pl->pl_inbox, req) != NATS_OK)
-				return;
-			asked = true;
-		}
-		if (natsSubscription_NextMsg(&m, pl->pl_sub, left > 1 ? left : 1) != NATS_OK)
-			return;
-		pending--;
-		if (natsMsg_GetDataLength(m) == 0 && natsMsg_GetReply(m) == NULL) {
-			/* A status: the end of a request, ours or an older one. */
-			natsMsg_Destroy(m);
-			if (asked || pl->pl_count > 0) {
-				/* "No messages" at once: a pause before asking again. */
-				if (pl->pl_count == 0)
-					nats_Sleep(FETCH_MS / 10);
-				return;
-			}
-			continue;
-		}
-		pl->pl_msgs[pl->pl_count++] = m;
-	}
-}
-
-/* The consumer: the stream, created when missing, and a durable pull consumer of summaries. */
 static natsSubscription *
-subscribe(const struct opts *o, jsCtx *js, struct pull *pl)
+subscribe(const struct opts *o, jsCtx *js, struct store_jspull *pl)
 {
 	const char *subjects[] = { "mamori.>" };
 	char filter[64];
 	jsStreamInfo *si = NULL;
 	jsConsumerInfo *ci = NULL;
-	natsSubscription *sub = NULL;
 	jsStreamConfig sc;
 	jsConsumerConfig cc;
 	jsErrCode jerr = 0;
@@ -489,15 +427,11 @@ subscribe(const struct opts *o, jsCtx *js, struct pull *pl)
 	jsConsumerInfo_Destroy(ci);
 	if (s != NATS_OK)
 		return (NULL);
-	snprintf(pl->pl_inbox, sizeof(pl->pl_inbox), "_INBOX.mamori-central.%016llx",
-		(unsigned long long)store_time_now());
-	snprintf(pl->pl_next, sizeof(pl->pl_next), "$JS.API.CONSUMER.MSG.NEXT.%s.%s", o->o_stream,
-		o->o_durable);
-	if (natsConnection_SubscribeSync(&sub, pl->pl_nc, pl->pl_inbox) != NATS_OK)
+	/* Pulled by hand (store_jspull.h says why). */
+	if (store_jspull_open(pl, pl->jp_nc, "central", o->o_stream, o->o_durable) != NATS_OK)
 		return (NULL);
-	pl->pl_sub = sub;
 	mm_notice("consuming %s from stream %s as %s", filter, o->o_stream, o->o_durable);
-	return (sub);
+	return (pl->jp_sub);
 }
 
 static const char *
@@ -518,7 +452,9 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 	natsConnection *nc = NULL;
 	natsOptions *no = NULL;
 	natsSubscription *sub = NULL;
-	struct pull pl = { 0 };
+	struct store_jspull pl = { 0 };
+	natsMsg *msgs[FETCH_BATCH];
+	int nmsgs;
 	jsCtx *js = NULL;
 	const char *servers[32];
 	char *list = strdup(o->o_nats), *tok, *save = NULL, why[256];
@@ -545,13 +481,13 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 		mm_err("--nats %s: %s; is the cluster up?", o->o_nats, nats_GetLastError(NULL));
 		goto out;
 	}
-	pl.pl_nc = nc;
+	pl.jp_nc = nc;
 	while (!atomic_load(&stop) && (sub = subscribe(o, js, &pl)) == NULL)
 		nats_Sleep(500);
 	while (!atomic_load(&stop) && sub != NULL) {
-		pull_fetch(&pl);
-		for (int i = 0; i < pl.pl_count; i++) {
-			natsMsg *m = pl.pl_msgs[i];
+		store_jspull_fetch(&pl, msgs, FETCH_BATCH, FETCH_MS, &nmsgs);
+		for (int i = 0; i < nmsgs; i++) {
+			natsMsg *m = msgs[i];
 			char sb[CENTRAL_SITE_MAX + 1];
 			const char *site = subject_site(natsMsg_GetSubject(m), sb, sizeof(sb));
 
@@ -577,7 +513,7 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 		natsConnection_FlushTimeout(nc, 2000);
 	rv = 0;
 out:
-	natsSubscription_Destroy(sub);
+	store_jspull_close(&pl);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 	natsOptions_Destroy(no);
