@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,11 +88,20 @@ goes_on(const struct mm_flow_rec *r)
 		((r->fr_tcp_flags_ts | r->fr_tcp_flags_tc) & (MM_TCP_FIN | MM_TCP_RST)) == 0);
 }
 
-/* Offline nothing may be lost (the host's h_lossless): a full ring is waited on. */
+/* Offline (the host's h_lossless): nothing may be lost, nor depend on the machine's speed. */
 static bool
 lossless(const struct c2_global *g)
 {
 	return (MM_HOST_HAS(g->g_host, h_lossless) && g->g_host->h_lossless(g->g_ctx));
+}
+
+/* Room in the lcore's ring: the analysis thread drains it continuously. */
+static bool
+ring_room(void *arg)
+{
+	const struct c2_lcore *lc = arg;
+
+	return (lc->lc_head - __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE) < C2_RING);
 }
 
 /*
@@ -103,28 +111,12 @@ lossless(const struct c2_global *g)
 static struct c2_obs *
 ring_slot(const struct c2_global *g, struct c2_lcore *lc)
 {
-	uint32_t head = lc->lc_head, tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
-	struct timespec now, end;
-
-	/* The analysis thread drains continuously: a full ring gets a short grace. */
-	for (unsigned spin = 0; head - tail >= C2_RING && spin < C2_FULL_SPINS; spin++) {
+	/* A full ring gets a short grace first. */
+	for (unsigned spin = 0; !ring_room(lc) && spin < C2_FULL_SPINS; spin++)
 		__builtin_ia32_pause();
-		tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
-	}
-	if (head - tail >= C2_RING && lossless(g)) {
-		clock_gettime(CLOCK_MONOTONIC, &end);
-		end.tv_sec++;
-		do {
-			sched_yield();
-			tail = __atomic_load_n(&lc->lc_tail, __ATOMIC_ACQUIRE);
-			clock_gettime(CLOCK_MONOTONIC, &now);
-		} while (head - tail >= C2_RING &&
-			 (now.tv_sec < end.tv_sec ||
-				 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec)));
-	}
-	if (head - tail >= C2_RING)
+	if (!mm_wait_room(g->g_host, g->g_ctx, ring_room, lc))
 		return (NULL);
-	return (&lc->lc_ring[head & (C2_RING - 1)]);
+	return (&lc->lc_ring[lc->lc_head & (C2_RING - 1)]);
 }
 
 static void

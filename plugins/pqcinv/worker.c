@@ -7,10 +7,8 @@
  * the record ring are made in pqc_lcore_init.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <netinet/in.h>
 
@@ -113,30 +111,14 @@ slot_free(struct pqc_lcore *lc, struct pqc_flow *pf)
 	pf->pf_slot = 0;
 }
 
-/*
- * Offline nothing may be lost: waits for the control thread to take records
- * (it does as it formats the events that point at them), for a second at
- * most, in case it never will (the plugin disabled meanwhile).  True when
- * there is room.
- */
+/* Room in the ring: the control thread takes records as it formats their events. */
 static bool
-ring_wait(struct pqc_lcore *lc, struct pqc_global *g)
+ring_room(void *arg)
 {
-	struct timespec now, end;
+	const struct pqc_lcore *lc = arg;
 
-	if (!MM_HOST_HAS(g->g_host, h_lossless) || !g->g_host->h_lossless(g->g_ctx))
-		return (false);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec++;
-	while (lc->lc_head - atomic_load_explicit(&lc->lc_tail, memory_order_acquire) >=
-		lc->lc_ring_n) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec ||
-			(now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-			return (false);
-		sched_yield();
-	}
-	return (true);
+	return (lc->lc_head - atomic_load_explicit(&lc->lc_tail, memory_order_acquire) <
+		lc->lc_ring_n);
 }
 
 /* Copies the handshake into the ring and emits the event that points at it. */
@@ -155,7 +137,8 @@ emit(struct pqc_lcore *lc, unsigned lcore, struct pqc_flow *pf, const struct mm_
 	pf->pf_state = PQC_FLOW_DONE;
 	if (sl == NULL)
 		return;
-	if (lc->lc_head - tail >= lc->lc_ring_n && !ring_wait(lc, g)) {
+	if (lc->lc_head - tail >= lc->lc_ring_n &&
+		!mm_wait_room(g->g_host, g->g_ctx, ring_room, lc)) {
 		pqc_count(g, lcore, PQC_C_RING_FULL, 1);
 		slot_free(lc, pf);
 		return;

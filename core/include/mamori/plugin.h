@@ -30,9 +30,11 @@
 #ifndef MAMORI_PLUGIN_H
 #define MAMORI_PLUGIN_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "event.h"
@@ -178,6 +180,33 @@ struct mm_host {
 
 /* The host function f is there: the host's vtable is long enough to hold it. */
 #define MM_HOST_HAS(h, f) ((h)->h_size >= offsetof(struct mm_host, f) + sizeof((h)->f))
+
+/*
+ * For a plugin's own queue to its control-thread side, found full: offline
+ * (h_lossless) waits, yielding the CPU, until room(arg) holds, for a second
+ * at most in case the other side is gone; live it does not wait.  True when
+ * there is room.
+ */
+static inline bool
+mm_wait_room(const struct mm_host *h, struct mm_plugin_ctx *ctx, bool (*room)(void *), void *arg)
+{
+	struct timespec now, end;
+
+	if (room(arg))
+		return (true);
+	if (!MM_HOST_HAS(h, h_lossless) || !h->h_lossless(ctx))
+		return (false);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec++;
+	do {
+		sched_yield();
+		if (room(arg))
+			return (true);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (
+		now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+	return (false);
+}
 
 /* Room the host gives pd_format_text: a flow event with the longest plugin name escaped. */
 #define MM_EVENT_TEXT_MAX 2048
