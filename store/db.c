@@ -28,14 +28,13 @@
 #define WAL_LIMIT_BYTES (64 << 20)
 /*
  * Rows per INSERT statement.  Each execution of a statement opens, and at
- * its end closes and frees, a cursor on the table and on each of its five
+ * its end closes and frees, a cursor on the table and on each of its
  * indexes, and (SQLite as Debian builds it, without lookaside memory) goes
  * to malloc for each: a quarter of the writer's instructions went there
  * with one row per statement.  A statement of several rows pays it once.
  */
 #define CHUNK_ROWS   16
-#define EVENT_PARAMS 15
-#define FLOW_PARAMS  10
+#define EVENT_PARAMS 25
 
 struct store_db {
 	sqlite3 *db_conn;
@@ -47,14 +46,8 @@ struct store_db {
 	sqlite3_stmt *db_commit;
 	sqlite3_stmt *db_rollback;
 	sqlite3_stmt *db_ins_event;
-	sqlite3_stmt *db_ins_flow;
 	sqlite3_stmt *db_ins_events; /* CHUNK_ROWS rows */
-	sqlite3_stmt *db_ins_flows;  /* CHUNK_ROWS rows */
 	sqlite3_stmt *db_event_id;   /* the id of (producer, seq) */
-	/* Flow rows waiting for a statement of CHUNK_ROWS: their event's id and row. */
-	int64_t db_flow_id[CHUNK_ROWS];
-	const struct store_row *db_flow_row[CHUNK_ROWS];
-	uint32_t db_flow_n;
 	sqlite3_stmt *db_del_oldest; /* oldest rows before a time, up to a count */
 	sqlite3_stmt *db_page_count;
 	sqlite3_stmt *db_freelist;
@@ -62,10 +55,9 @@ struct store_db {
 
 static const char sql_ins_event[] =
 	"INSERT OR IGNORE INTO events (producer, seq, ts, event_type, src_ip, dest_ip, src_addr, "
-	"dest_addr, src_port, dest_port, proto, flow_id, plugin, exercise, raw) VALUES ";
-static const char sql_ins_flow[] =
-	"INSERT INTO flow (id, pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, "
-	"start_ts, end_ts, reason, state, age) VALUES ";
+	"dest_addr, src_port, dest_port, proto, flow_id, plugin, exercise, raw, has_flow, "
+	"flow_pkts_toserver, flow_pkts_toclient, flow_bytes_toserver, flow_bytes_toclient, "
+	"flow_start_ts, flow_end_ts, flow_reason, flow_state, flow_age) VALUES ";
 static const char sql_event_id[] = "SELECT id FROM events WHERE producer = ?1 AND seq = ?2";
 static const char sql_del_oldest[] =
 	"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ?1 ORDER BY ts LIMIT ?2)";
@@ -198,10 +190,6 @@ db_setup_writer(struct store_db *db, char *err, size_t errlen)
 			 db, &db->db_ins_event, sql_ins_event, 1, EVENT_PARAMS, err, errlen)) < 0 ||
 		(rv = db_prepare_insert(db, &db->db_ins_events, sql_ins_event, CHUNK_ROWS,
 			 EVENT_PARAMS, err, errlen)) < 0 ||
-		(rv = db_prepare_insert(
-			 db, &db->db_ins_flow, sql_ins_flow, 1, FLOW_PARAMS, err, errlen)) < 0 ||
-		(rv = db_prepare_insert(db, &db->db_ins_flows, sql_ins_flow, CHUNK_ROWS,
-			 FLOW_PARAMS, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_event_id, sql_event_id, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0)
 		return (rv);
@@ -280,9 +268,7 @@ store_db_close(struct store_db *db)
 	sqlite3_finalize(db->db_commit);
 	sqlite3_finalize(db->db_rollback);
 	sqlite3_finalize(db->db_ins_event);
-	sqlite3_finalize(db->db_ins_flow);
 	sqlite3_finalize(db->db_ins_events);
-	sqlite3_finalize(db->db_ins_flows);
 	sqlite3_finalize(db->db_event_id);
 	sqlite3_finalize(db->db_del_oldest);
 	sqlite3_finalize(db->db_page_count);
@@ -323,22 +309,23 @@ bind_opt_int(sqlite3_stmt *st, int i, bool has, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-/* Binds the flow row of event id from parameter o + 1 on. */
+/* Binds the flow columns from parameter o + 1 on: NULL unless the event had a flow object. */
 static void
-bind_flow(sqlite3_stmt *st, int o, int64_t id, const struct store_row *r)
+bind_flow(sqlite3_stmt *st, int o, const struct store_row *r)
 {
 	const struct store_flow *f = &r->r_flow;
+	bool has = (r->r_has & STORE_ROW_FLOW) != 0;
 
-	sqlite3_bind_int64(st, o + 1, id);
-	bind_opt_int(st, o + 2, f->fl_pkts_toserver >= 0, f->fl_pkts_toserver);
-	bind_opt_int(st, o + 3, f->fl_pkts_toclient >= 0, f->fl_pkts_toclient);
-	bind_opt_int(st, o + 4, f->fl_bytes_toserver >= 0, f->fl_bytes_toserver);
-	bind_opt_int(st, o + 5, f->fl_bytes_toclient >= 0, f->fl_bytes_toclient);
-	bind_opt_int(st, o + 6, f->fl_start >= 0, f->fl_start);
-	bind_opt_int(st, o + 7, f->fl_end >= 0, f->fl_end);
-	bind_text(st, o + 8, f->fl_reason);
-	bind_text(st, o + 9, f->fl_state);
-	bind_opt_int(st, o + 10, f->fl_age >= 0, f->fl_age);
+	bind_opt_int(st, o + 1, has, 1);
+	bind_opt_int(st, o + 2, has && f->fl_pkts_toserver >= 0, f->fl_pkts_toserver);
+	bind_opt_int(st, o + 3, has && f->fl_pkts_toclient >= 0, f->fl_pkts_toclient);
+	bind_opt_int(st, o + 4, has && f->fl_bytes_toserver >= 0, f->fl_bytes_toserver);
+	bind_opt_int(st, o + 5, has && f->fl_bytes_toclient >= 0, f->fl_bytes_toclient);
+	bind_opt_int(st, o + 6, has && f->fl_start >= 0, f->fl_start);
+	bind_opt_int(st, o + 7, has && f->fl_end >= 0, f->fl_end);
+	bind_text(st, o + 8, has ? f->fl_reason : NULL);
+	bind_text(st, o + 9, has ? f->fl_state : NULL);
+	bind_opt_int(st, o + 10, has && f->fl_age >= 0, f->fl_age);
 }
 
 static int
@@ -348,38 +335,6 @@ step_once(sqlite3_stmt *st)
 
 	sqlite3_reset(st);
 	return (rc == SQLITE_DONE ? 0 : -EIO);
-}
-
-/* Writes the flow rows waiting: CHUNK_ROWS in one statement, fewer one by one. */
-static int
-flush_flows(struct store_db *db)
-{
-	uint32_t n = db->db_flow_n;
-
-	db->db_flow_n = 0;
-	if (n == CHUNK_ROWS) {
-		for (uint32_t i = 0; i < n; i++)
-			bind_flow(db->db_ins_flows, (int)i * FLOW_PARAMS, db->db_flow_id[i],
-				db->db_flow_row[i]);
-		return (step_once(db->db_ins_flows));
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		bind_flow(db->db_ins_flow, 0, db->db_flow_id[i], db->db_flow_row[i]);
-		if (step_once(db->db_ins_flow) < 0)
-			return (-EIO);
-	}
-	return (0);
-}
-
-/* The flow row of a new event, written with the next CHUNK_ROWS of them. */
-static int
-add_flow(struct store_db *db, int64_t id, const struct store_row *r)
-{
-	db->db_flow_id[db->db_flow_n] = id;
-	db->db_flow_row[db->db_flow_n] = r;
-	if (++db->db_flow_n == CHUNK_ROWS)
-		return (flush_flows(db));
-	return (0);
 }
 
 /* Binds an event row from parameter o + 1 on. */
@@ -407,6 +362,7 @@ bind_event(sqlite3_stmt *st, int o, int64_t producer, const struct store_row *r)
 	bind_text(st, o + 13, r->r_plugin);
 	bind_text(st, o + 14, r->r_exercise);
 	sqlite3_bind_text(st, o + 15, r->r_raw, (int)r->r_raw_len, SQLITE_STATIC);
+	bind_flow(st, o + 15, r);
 }
 
 static int
@@ -415,10 +371,8 @@ insert_row(struct store_db *db, int64_t producer, struct store_row *r)
 	bind_event(db->db_ins_event, 0, producer, r);
 	if (step_once(db->db_ins_event) < 0)
 		return (-EIO);
-	/* A duplicate changes nothing; its flow row was written with it the first time. */
+	/* A duplicate changes nothing. */
 	r->r_inserted = sqlite3_changes(db->db_conn) == 1;
-	if (r->r_inserted && (r->r_has & STORE_ROW_FLOW))
-		return (add_flow(db, sqlite3_last_insert_rowid(db->db_conn), r));
 	return (0);
 }
 
@@ -453,8 +407,6 @@ insert_chunk(struct store_db *db, int64_t producer, struct store_row *rows)
 		}
 		r->r_inserted = id > last - n;
 		found += r->r_inserted;
-		if (r->r_inserted && (r->r_has & STORE_ROW_FLOW) && add_flow(db, id, r) < 0)
-			return (-EIO);
 	}
 	if (n == 0)
 		for (int i = 0; i < CHUNK_ROWS; i++)
@@ -496,18 +448,12 @@ store_db_insert(
 			i += m;
 		}
 	}
-	if (flush_flows(db) < 0) {
-		snprintf(err, errlen, "%s: insert of flow rows: %s", db->db_path,
-			sqlite3_errmsg(db->db_conn));
-		goto rollback;
-	}
 	if (step_once(db->db_commit) < 0) {
 		snprintf(err, errlen, "%s: COMMIT: %s", db->db_path, sqlite3_errmsg(db->db_conn));
 		goto rollback;
 	}
 	return (0);
 rollback:
-	db->db_flow_n = 0;
 	if (!sqlite3_get_autocommit(db->db_conn))
 		step_once(db->db_rollback);
 	for (size_t k = 0; k < nb; k++) {

@@ -330,6 +330,9 @@ sql_where(sqlite3_str *sql, const struct store_filter *f)
 	} while (0)
 	if (f->f_type != NULL)
 		COND("event_type = ?%d", i++);
+	/* What lets SQLite take the partial type index (store_schema.h). */
+	if (f->f_type != NULL && strcmp(f->f_type, STORE_TYPE_UNINDEXED) != 0)
+		COND("event_type <> '" STORE_TYPE_UNINDEXED "'");
 	if (f->f_has_since)
 		COND("ts >= ?%d", i++);
 	if (f->f_has_until)
@@ -511,17 +514,48 @@ do_count(struct store_query *q, const struct store_filter *f, char *err)
 	return (a);
 }
 
-/* Appends each event type present, in order: an index seek per type, not a scan. */
+/* True when the database holds events of the type the type index leaves out. */
+static int
+has_unindexed(struct store_query *q, bool *has, char *err)
+{
+	sqlite3 *conn = store_db_conn(q->q_db);
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Events of that type are the bulk of a table: a scan of events_ts meets one at once. */
+	if (sqlite3_prepare_v2(conn,
+		    "SELECT 1 FROM events WHERE event_type = '" STORE_TYPE_UNINDEXED "' LIMIT 1",
+		    -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
+		return (-EIO);
+	}
+	rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		step_error(q, rc, err);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO);
+}
+
+/*
+ * Appends each event type present, in order: an index seek per type, not a
+ * scan, and one probe for the type the index leaves out.
+ */
 static int
 each_type(struct store_query *q, json_t *out, char *err)
 {
 	sqlite3 *conn = store_db_conn(q->q_db);
 	sqlite3_stmt *st;
 	char last[STORE_TYPE_MAX + 1] = "";
+	bool unindexed;
 	int rc;
 
-	if (sqlite3_prepare_v2(conn, "SELECT min(event_type) FROM events WHERE event_type > ?", -1,
-		    &st, NULL) != SQLITE_OK) {
+	if (has_unindexed(q, &unindexed, err) < 0)
+		return (-EIO);
+	if (sqlite3_prepare_v2(conn,
+		    "SELECT min(event_type) FROM events WHERE event_type > ? AND "
+		    "event_type <> '" STORE_TYPE_UNINDEXED "'",
+		    -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
 		return (-EIO);
 	}
@@ -534,18 +568,25 @@ each_type(struct store_query *q, json_t *out, char *err)
 			sqlite3_finalize(st);
 			return (-EIO);
 		}
-		if ((t = (const char *)sqlite3_column_text(st, 0)) == NULL)
+		t = (const char *)sqlite3_column_text(st, 0);
+		if (unindexed && (t == NULL || strcmp(t, STORE_TYPE_UNINDEXED) > 0)) {
+			if (json_array_append_new(out, json_string(STORE_TYPE_UNINDEXED)) != 0)
+				goto nomem;
+			unindexed = false;
+		}
+		if (t == NULL)
 			break;
 		snprintf(last, sizeof(last), "%s", t);
-		if (json_array_append_new(out, json_string(last)) != 0) {
-			snprintf(err, ERRLEN, "out of memory");
-			sqlite3_finalize(st);
-			return (-ENOMEM);
-		}
+		if (json_array_append_new(out, json_string(last)) != 0)
+			goto nomem;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
 	return (0);
+nomem:
+	snprintf(err, ERRLEN, "out of memory");
+	sqlite3_finalize(st);
+	return (-ENOMEM);
 }
 
 static json_t *
@@ -564,26 +605,55 @@ do_types(struct store_query *q, char *err)
 	return (a);
 }
 
+/* Runs a statement that returns one integer. */
+static int
+one_int(struct store_query *q, const char *sql, int64_t *out, char *err)
+{
+	sqlite3 *conn = store_db_conn(q->q_db);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
+		return (-EIO);
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		step_error(q, rc, err);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW ? 0 : -EIO);
+}
+
+/*
+ * The rows of each type: the type index counts all but the type it leaves
+ * out, which is what remains of the total.
+ */
 static int
 stats_rows(struct store_query *q, json_t *a, char *err)
 {
 	sqlite3 *conn = store_db_conn(q->q_db);
 	json_t *per = json_object();
 	sqlite3_stmt *st;
-	json_int_t total = 0;
+	int64_t total, rest;
 	int rc;
 
 	if (per == NULL || json_object_set_new(a, "types", per) != 0)
 		return (-ENOMEM);
-	if (sqlite3_prepare_v2(conn, "SELECT event_type, count(*) FROM events GROUP BY event_type",
+	if (one_int(q, "SELECT count(*) FROM events", &total, err) < 0)
+		return (-EIO);
+	if (sqlite3_prepare_v2(conn,
+		    "SELECT event_type, count(*) FROM events WHERE event_type <> "
+		    "'" STORE_TYPE_UNINDEXED "' GROUP BY event_type",
 		    -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
 		return (-EIO);
 	}
+	rest = total;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_int_t n = sqlite3_column_int64(st, 1);
+		int64_t n = sqlite3_column_int64(st, 1);
 
-		total += n;
+		rest -= n;
 		json_object_set_new(per, (const char *)sqlite3_column_text(st, 0), json_integer(n));
 	}
 	sqlite3_finalize(st);
@@ -591,6 +661,8 @@ stats_rows(struct store_query *q, json_t *a, char *err)
 		step_error(q, rc, err);
 		return (-EIO);
 	}
+	if (rest > 0)
+		json_object_set_new(per, STORE_TYPE_UNINDEXED, json_integer(rest));
 	return (json_object_set_new(a, "rows", json_integer(total)) == 0 ? 0 : -ENOMEM);
 }
 

@@ -23,11 +23,27 @@
  *     indexes, which each commit wrote to the WAL whole: three quarters of
  *     the writer's time at a million rows, and growing with the table.  A
  *     prefix query probes each block (store/query.c).
+ *  4  the writer's cost per event, which the indexes set: the flow columns
+ *     move into events (flow_*, with has_flow for "the event had a flow
+ *     object") and "flow" becomes a view of them, one b-tree insert less per
+ *     flow event and no trigger; events_type_ts leaves out flow events, the
+ *     bulk of the table, whose type queries take events_ts, now ending in
+ *     event_type so that it answers them alone; the id blocks of the address
+ *     indexes shrink to 1024 ids (STORE_ADDR_BLOCK_SHIFT), about what one
+ *     commit adds, so a commit rewrites a few pages of each rather than most
+ *     of an 8192-id block.  Each index entry cost the writer about a
+ *     microsecond; the three changes took it from 7 to 4 microseconds per
+ *     event (docs/mamori-store.md, PERFORMANCE).  A type query other than
+ *     flow says "event_type <> 'flow'" for SQLite to take the partial index.
  *
  * A step never changes once released: changes are new steps.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
+
+#include <mamori/log.h>
 
 #include "store_schema.h"
 #include "store_time.h"
@@ -93,18 +109,55 @@ static const struct store_migration migrations[] = {
 		"	json_extract(raw, '$.flow.age')\n"
 		"	FROM events WHERE event_type = 'flow'\n"
 		"	AND json_type(raw, '$.flow') = 'object';\n" },
-	/* 13 is STORE_ADDR_BLOCK_SHIFT. */
+	/* The shift of schema version 3; version 4 has STORE_ADDR_BLOCK_SHIFT. */
 	{ 3, "address indexes by id block",
 		"DROP INDEX events_src;\n"
 		"DROP INDEX events_dest;\n"
 		"CREATE INDEX events_src ON events (id >> 13, src_addr);\n"
 		"CREATE INDEX events_dest ON events (id >> 13, dest_addr);\n" },
+	/* 10 is STORE_ADDR_BLOCK_SHIFT. */
+	{ 4, "flow columns in events, leaner indexes",
+		"ALTER TABLE events ADD COLUMN has_flow INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_pkts_toserver INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_pkts_toclient INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_bytes_toserver INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_bytes_toclient INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_start_ts INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_end_ts INTEGER;\n"
+		"ALTER TABLE events ADD COLUMN flow_reason TEXT;\n"
+		"ALTER TABLE events ADD COLUMN flow_state TEXT;\n"
+		"ALTER TABLE events ADD COLUMN flow_age INTEGER;\n"
+		"UPDATE events SET has_flow = 1, flow_pkts_toserver = f.pkts_toserver,\n"
+		"	flow_pkts_toclient = f.pkts_toclient,\n"
+		"	flow_bytes_toserver = f.bytes_toserver,\n"
+		"	flow_bytes_toclient = f.bytes_toclient, flow_start_ts = f.start_ts,\n"
+		"	flow_end_ts = f.end_ts, flow_reason = f.reason, flow_state = f.state,\n"
+		"	flow_age = f.age\n"
+		"	FROM flow AS f WHERE f.id = events.id;\n"
+		"DROP TRIGGER events_delete_flow;\n"
+		"DROP TABLE flow;\n"
+		"CREATE VIEW flow AS SELECT id, flow_pkts_toserver AS pkts_toserver,\n"
+		"	flow_pkts_toclient AS pkts_toclient,\n"
+		"	flow_bytes_toserver AS bytes_toserver,\n"
+		"	flow_bytes_toclient AS bytes_toclient, flow_start_ts AS start_ts,\n"
+		"	flow_end_ts AS end_ts, flow_reason AS reason, flow_state AS state,\n"
+		"	flow_age AS age\n"
+		"	FROM events WHERE has_flow = 1;\n"
+		"DROP INDEX events_ts;\n"
+		"CREATE INDEX events_ts ON events (ts, producer, seq, event_type);\n"
+		"DROP INDEX events_type_ts;\n"
+		"CREATE INDEX events_type_ts ON events (event_type, ts, producer, seq)\n"
+		"	WHERE event_type <> 'flow';\n"
+		"DROP INDEX events_src;\n"
+		"DROP INDEX events_dest;\n"
+		"CREATE INDEX events_src ON events (id >> 10, src_addr);\n"
+		"CREATE INDEX events_dest ON events (id >> 10, dest_addr);\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(STORE_APPLICATION_ID == 1296913236, "the id in migration 1 is STORE_APPLICATION_ID");
-_Static_assert(STORE_ADDR_BLOCK_SHIFT == 13, "the shift in migration 3 is STORE_ADDR_BLOCK_SHIFT");
+_Static_assert(STORE_ADDR_BLOCK_SHIFT == 10, "the shift in migration 4 is STORE_ADDR_BLOCK_SHIFT");
 
 int
 store_schema_latest(void)
@@ -181,10 +234,13 @@ check_identity(sqlite3 *conn, int version, char *err, size_t errlen)
 	return (0);
 }
 
+/* One step; upgrading says so in the log (a step on a file being created does not). */
 static int
-migrate_step(sqlite3 *conn, const struct store_migration *m, char *err, size_t errlen)
+migrate_step(
+	sqlite3 *conn, const struct store_migration *m, bool upgrading, char *err, size_t errlen)
 {
 	char *msg = NULL, setv[48];
+	struct timespec t0, t1;
 	int version;
 
 	if (sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
@@ -197,10 +253,21 @@ migrate_step(sqlite3 *conn, const struct store_migration *m, char *err, size_t e
 		return (0);
 	}
 	snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", m->m_version);
+	if (upgrading) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		mm_notice("schema: upgrading from version %d to %d (%s): rows are rewritten and "
+			  "indexes rebuilt, which takes a while on a large database",
+			version, m->m_version, m->m_what);
+	}
 	if (sqlite3_exec(conn, m->m_sql, NULL, NULL, &msg) != SQLITE_OK ||
 		sqlite3_exec(conn, setv, NULL, NULL, &msg) != SQLITE_OK ||
 		sqlite3_exec(conn, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
+	if (upgrading) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		mm_notice("schema: version %d in %.1f s", m->m_version,
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 	return (0);
 fail:
 	snprintf(err, errlen, "migration to schema version %d (%s) failed: %s", m->m_version,
@@ -232,7 +299,7 @@ store_schema_migrate(sqlite3 *conn, int target, char *err, size_t errlen)
 
 		if (m->m_version <= version || m->m_version > target)
 			continue;
-		if ((rv = migrate_step(conn, m, err, errlen)) < 0)
+		if ((rv = migrate_step(conn, m, version > 0, err, errlen)) < 0)
 			return (rv);
 	}
 	return (0);

@@ -16,11 +16,17 @@
 
 /*
  * The address indexes are on (id >> STORE_ADDR_BLOCK_SHIFT, addr): blocks of
- * 8192 consecutive ids.  A query by address probes every block; the
- * expression is written out in migration 3 and in the queries, which must
+ * 1024 consecutive ids.  A query by address probes every block; the
+ * expression is written out in migration 4 and in the queries, which must
  * match it for SQLite to use the indexes.
  */
-#define STORE_ADDR_BLOCK_SHIFT 13
+#define STORE_ADDR_BLOCK_SHIFT 10
+
+/*
+ * The one event type the type index leaves out (migration 4): a query for
+ * any other type adds "event_type <> 'flow'" so that SQLite may use it.
+ */
+#define STORE_TYPE_UNINDEXED "flow"
 
 /* The newest schema version this code knows. */
 int store_schema_latest(void);

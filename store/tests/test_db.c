@@ -51,6 +51,7 @@ static struct store_query *open_query(const char *path);
 static int retain_all(
 	struct store_db *db, const struct store_retention *rt, int64_t now, uint64_t *deleted);
 static int64_t ask_count(struct store_query *q, const char *req);
+static json_t *ask(struct store_query *q, const char *req);
 
 static struct store_db *
 open_db(const char *path)
@@ -158,15 +159,141 @@ MM_TEST(migrate_from_v2)
 	MM_ASSERT(msg == NULL);
 	sqlite3_close(conn);
 
-	/* Version 3 rebuilds both address indexes on (id block, address). */
+	/* Versions 3 and 4 rebuild both address indexes on (id block, address). */
 	MM_ASSERT((db = open_db(path)) != NULL);
-	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), 3);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events_src', "
-				 "'events_dest') AND sql LIKE '%(id >> 13, %_addr)'"),
+				 "'events_dest') AND sql LIKE '%(id >> 10, %_addr)'"),
 		2);
 	MM_ASSERT((q = open_query(path)) != NULL);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.2.0/24\"}"), 1);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.0.0.0/8\"}"), 2);
+	store_query_close(q);
+	store_db_close(db);
+}
+
+MM_TEST(migrate_from_v3)
+{
+	const char *path = db_path();
+	struct store_db *db;
+	struct store_query *q;
+	sqlite3 *conn;
+	char err[256], *msg = NULL;
+
+	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_schema_migrate(conn, 3, err, sizeof(err)), 0);
+	sqlite3_exec(conn,
+		"INSERT INTO events (id, producer, seq, ts, event_type, src_addr, raw) VALUES "
+		"(1, 1, 1, 5, 'flow', x'00000000000000000000ffff0a010203', '{}'), "
+		"(2, 1, 2, 6, 'alert', NULL, '{}'), "
+		"(9000, 1, 3, 7, 'flow', x'00000000000000000000ffff0a090909', '{}'); "
+		"INSERT INTO flow (id, pkts_toserver, bytes_toclient, start_ts, reason, state, "
+		"age) VALUES (1, 7, 900, 3, 'timeout', 'closed', 2), (9000, 8, NULL, 4, NULL, "
+		"'new', 0)",
+		NULL, NULL, &msg);
+	MM_ASSERT(msg == NULL);
+	sqlite3_close(conn);
+
+	/* Version 4: the flow columns move into events, the table becomes a view. */
+	MM_ASSERT((db = open_db(path)) != NULL);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
+				 "name = 'flow'"),
+		1);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 2);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow WHERE id = 1 AND pkts_toserver = 7 AND "
+				 "bytes_toclient = 900 AND start_ts = 3 AND reason = 'timeout' AND "
+				 "state = 'closed' AND age = 2 AND pkts_toclient IS NULL"),
+		1);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow WHERE id = 9000 AND pkts_toserver = 8 "
+				 "AND bytes_toclient IS NULL AND reason IS NULL AND state = 'new'"),
+		1);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE has_flow IS NULL"), 1);
+	/* Retention takes the flow columns with their event. */
+	MM_ASSERT_EQ(sql_int(db, "DELETE FROM events WHERE id = 1 RETURNING 1"), 1);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 1);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"flow\"}"), 1);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"alert\"}"), 1);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.9.9.9\"}"), 1);
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/*
+ * The type index leaves flow events out: a type query names the other
+ * types in a way SQLite sees through, and the types and stats answers
+ * still count every type.
+ */
+MM_TEST(partial_type_index)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	sqlite3_stmt *st;
+	uint32_t inserted;
+	bool by_type = false, by_ts = false;
+	json_t *j, *types;
+
+	MM_ASSERT(db != NULL);
+	MM_ASSERT_EQ(insert_n(db, 1, 1, 30, T0, "flow", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 1, 31, 5, T0 + 40 * NS, "alert", 0, &inserted), 0);
+	MM_ASSERT_EQ(insert_n(db, 1, 36, 7, T0 + 50 * NS, "tls", 0, &inserted), 0);
+	MM_ASSERT_EQ(sqlite3_prepare_v2(store_db_conn(db),
+			     "EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE event_type = ?1 "
+			     "AND event_type <> '" STORE_TYPE_UNINDEXED "' AND ts >= ?2",
+			     -1, &st, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		by_type |=
+			strstr((const char *)sqlite3_column_text(st, 3), "events_type_ts") != NULL;
+	sqlite3_finalize(st);
+	MM_ASSERT(by_type);
+	MM_ASSERT_EQ(sqlite3_prepare_v2(store_db_conn(db),
+			     "EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE event_type = "
+			     "'flow' AND ts >= ?1",
+			     -1, &st, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		by_ts |= strstr((const char *)sqlite3_column_text(st, 3),
+				 "COVERING INDEX events_ts") != NULL;
+	sqlite3_finalize(st);
+	MM_ASSERT(by_ts);
+
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"flow\"}"), 30);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"tls\"}"), 7);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"alert\", \"since\": "
+				  "1700000042000000000}"),
+		3);
+	j = ask(q, "{\"op\": \"types\"}");
+	types = json_object_get(j, "types");
+	MM_ASSERT_EQ(json_array_size(types), 3);
+	MM_ASSERT_STREQ(json_string_value(json_array_get(types, 0)), "alert");
+	MM_ASSERT_STREQ(json_string_value(json_array_get(types, 1)), "flow");
+	MM_ASSERT_STREQ(json_string_value(json_array_get(types, 2)), "tls");
+	json_decref(j);
+	j = ask(q, "{\"op\": \"stats\"}");
+	types = json_object_get(j, "types");
+	MM_ASSERT_EQ(json_object_size(types), 3);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(types, "flow")), 30);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(types, "alert")), 5);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(types, "tls")), 7);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(j, "rows")), 42);
+	json_decref(j);
+	store_query_close(q);
+
+	/* Without flow events, neither answer names the type. */
+	MM_ASSERT_EQ(sql_int(db, "DELETE FROM events WHERE event_type = 'flow' RETURNING 0"), 0);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	j = ask(q, "{\"op\": \"types\"}");
+	MM_ASSERT_EQ(json_array_size(json_object_get(j, "types")), 2);
+	json_decref(j);
+	j = ask(q, "{\"op\": \"stats\"}");
+	MM_ASSERT(json_object_get(json_object_get(j, "types"), "flow") == NULL);
+	MM_ASSERT_EQ(json_integer_value(json_object_get(j, "rows")), 12);
+	json_decref(j);
 	store_query_close(q);
 	store_db_close(db);
 }
@@ -678,7 +805,7 @@ MM_TEST(retention_age)
 	MM_ASSERT_EQ(deleted, 25);
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 10);
 	MM_ASSERT_EQ(sql_int(db, "SELECT min(ts) FROM events"), T0 + 25 * NS);
-	/* The trigger took the flow rows with their events. */
+	/* The flow view's rows went with their events. */
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 5);
 	MM_ASSERT_EQ(retain_all(db, &rt, T0 + 35 * NS, &deleted), 0);
 	MM_ASSERT_EQ(deleted, 0);
@@ -722,6 +849,8 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(migrate_empty),
 	MM_TEST_ENTRY(migrate_from_v1),
 	MM_TEST_ENTRY(migrate_from_v2),
+	MM_TEST_ENTRY(migrate_from_v3),
+	MM_TEST_ENTRY(partial_type_index),
 	MM_TEST_ENTRY(refuse_newer_and_foreign),
 	MM_TEST_ENTRY(insert_and_duplicates),
 	MM_TEST_ENTRY(insert_chunks),
