@@ -442,7 +442,8 @@ load_export(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 	}
 	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.spool_max_mb", 256, 1, 1U << 20,
 		     &s->s_export_spool_mb, err, errlen))) < 0 ||
-		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.batch_events", 512, 1,
+		/* 1,024: the store's writer commits fewer, larger transactions than at 512. */
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.batch_events", 1024, 1,
 			 MM_BUS_MAX_EVENTS, &s->s_export_batch, err, errlen))) < 0 ||
 		(rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "export.batch_delay", 200, 1,
 			 60 * 1000, &s->s_export_delay_ms, err, errlen))) < 0 ||

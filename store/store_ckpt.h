@@ -14,7 +14,7 @@
 
 #include "store_db.h"
 
-/* WAL pages (4 KB) after which a checkpoint is started. */
+/* WAL pages (8 KB in a new database, 4 KB before) after which a checkpoint is started. */
 #define STORE_CKPT_PAGES 4096
 
 struct store_ckpt;

@@ -94,8 +94,9 @@ MM_TEST(migrate_empty)
 	MM_ASSERT(db != NULL);
 	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
 	MM_ASSERT_EQ(sql_int(db, "PRAGMA application_id"), STORE_APPLICATION_ID);
-	/* 2: INCREMENTAL, which has to be set before the first table. */
+	/* 2: INCREMENTAL, which has to be set before the first table, as the page size. */
 	MM_ASSERT_EQ(sql_int(db, "PRAGMA auto_vacuum"), 2);
+	MM_ASSERT_EQ(sql_int(db, "PRAGMA page_size"), 8192);
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
 				 "'wal'"),
 		1);
@@ -197,6 +198,8 @@ MM_TEST(migrate_from_v3)
 	/* Version 4: the flow columns move into events, the table becomes a view. */
 	MM_ASSERT((db = open_db(path)) != NULL);
 	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
+	/* An existing file keeps the page size it was made with. */
+	MM_ASSERT_EQ(sql_int(db, "PRAGMA page_size"), 4096);
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
 				 "name = 'flow'"),
 		1);
