@@ -337,6 +337,8 @@ struct app {
 	FILE *a_flows;
 	char *a_text; /* an event written as text (plg_event_text) */
 	size_t a_text_len;
+	char *a_json; /* an event built as an object, serialised (grows) */
+	size_t a_json_cap;
 	bool a_offline;
 	uint64_t a_frames[DP_MAX_PORTS]; /* frames in each port's capture file, if any */
 	uint64_t a_expected;
@@ -519,30 +521,6 @@ count_captures(struct app *a)
 	return (0);
 }
 
-/* Writes one event where it goes: --flows-out for flows, --eve for all. */
-static void
-event_out(struct app *a, json_t *ev)
-{
-	const char *type = json_string_value(json_object_get(ev, "event_type"));
-
-	plg_event_tag(&a->a_plugins, ev);
-	if (a->a_flows != NULL && type != NULL && strcmp(type, "flow") == 0) {
-		if (mm_eve_write(a->a_flows, ev) < 0)
-			mm_warn("output.flows: write failed: %s", strerror(errno));
-		else
-			a->a_flows_written++;
-	}
-	if (a->a_eve != NULL) {
-		if (mm_eve_write(a->a_eve, ev) < 0)
-			mm_warn("output.eve: write failed: %s", strerror(errno));
-		else
-			a->a_events_written++;
-	}
-	/* Refused events are counted by the exporter (invalid). */
-	if (a->a_exp != NULL)
-		mm_exporter_submit(a->a_exp, json_incref(ev));
-}
-
 /* A line as mm_eve_write ends one. */
 static int
 line_write(FILE *f, const char *text, size_t n)
@@ -552,7 +530,10 @@ line_write(FILE *f, const char *text, size_t n)
 	return (0);
 }
 
-/* The same for an event that came as text (plg_event_text), of the given type. */
+/*
+ * Writes one event, as compact EVE JSON text of the given type, where it
+ * goes: --flows-out for flows, --eve for all, and the exporter.
+ */
 static void
 event_out_text(struct app *a, const char *type, const char *text, size_t n)
 {
@@ -568,8 +549,42 @@ event_out_text(struct app *a, const char *type, const char *text, size_t n)
 		else
 			a->a_events_written++;
 	}
+	/* Refused events are counted by the exporter (invalid). */
 	if (a->a_exp != NULL)
 		mm_exporter_submit_text(a->a_exp, text, n);
+}
+
+/* The same for an event built as an object: serialised once, as mm_eve_write would. */
+static void
+event_out(struct app *a, json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "event_type"));
+	size_t n;
+
+	plg_event_tag(&a->a_plugins, ev);
+	n = json_dumpb(ev, a->a_json, a->a_json_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (n > a->a_json_cap) {
+		char *p = realloc(a->a_json, n);
+
+		if (p == NULL) {
+			mm_warn("event of type '%s': out of memory: not written",
+				type ? type : "?");
+			n = 0;
+		} else {
+			a->a_json = p;
+			a->a_json_cap = n;
+			n = json_dumpb(
+				ev, a->a_json, a->a_json_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		}
+	}
+	if (n == 0) {
+		mm_warn("event of type '%s' cannot be serialised: not written", type ? type : "?");
+		/* The exporter counts it as invalid. */
+		if (a->a_exp != NULL)
+			mm_exporter_submit_text(a->a_exp, NULL, 0);
+		return;
+	}
+	event_out_text(a, type != NULL ? type : "", a->a_json, n);
 }
 
 static uint64_t
@@ -1271,6 +1286,7 @@ app_fini(struct app *a)
 	/* Plugins first: one may feed a port (replay's net_ring) from a thread of its own. */
 	plg_unload(&a->a_plugins);
 	free(a->a_text);
+	free(a->a_json);
 	for (unsigned i = 0; i < a->a_nports; i++)
 		dp_port_close(&a->a_ports[i]);
 	gen_reap(a, true);
