@@ -107,26 +107,45 @@ MM_TEST(migrate_empty)
 	store_db_close(db);
 }
 
+/*
+ * Makes path a database of an older schema version holding the rows sql
+ * inserts, as an older mamori-store left it; 0 or -1 with the reason printed.
+ */
+static int
+old_db(const char *path, int version, const char *sql)
+{
+	char err[256], *msg = NULL;
+	sqlite3 *conn;
+	int rv = -1;
+
+	if (sqlite3_open(path, &conn) != SQLITE_OK)
+		fprintf(stderr, "  %s: cannot open\n", path);
+	else if (store_schema_migrate(conn, version, err, sizeof(err)) != 0)
+		fprintf(stderr, "  %s\n", err);
+	else if (store_schema_version(conn) != version)
+		fprintf(stderr, "  version %d, expected %d\n", store_schema_version(conn), version);
+	else if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fprintf(stderr, "  %s\n", msg);
+	else
+		rv = 0;
+	sqlite3_free(msg);
+	sqlite3_close(conn);
+	return (rv);
+}
+
 MM_TEST(migrate_from_v1)
 {
 	const char *path = db_path();
 	struct store_db *db;
-	sqlite3 *conn;
-	char err[256], *msg = NULL;
 
-	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
-	MM_ASSERT_EQ(store_schema_migrate(conn, 1, err, sizeof(err)), 0);
-	MM_ASSERT_EQ(store_schema_version(conn), 1);
 	/* Version 1 had no flow table; its flow events must get flow rows. */
-	sqlite3_exec(conn,
-		"INSERT INTO events (producer, seq, ts, event_type, raw) VALUES "
-		"(1, 1, 5, 'flow', '{\"flow\": {\"pkts_toserver\": 7, \"start\": "
-		"\"2023-11-14T22:13:20.000001+0000\", \"reason\": \"timeout\"}}'), "
-		"(1, 2, 6, 'alert', '{\"flow\": {\"pkts_toserver\": 9}}'), "
-		"(1, 3, 7, 'flow', '{\"flow\": 3}')",
-		NULL, NULL, &msg);
-	MM_ASSERT(msg == NULL);
-	sqlite3_close(conn);
+	MM_ASSERT_EQ(old_db(path, 1,
+			     "INSERT INTO events (producer, seq, ts, event_type, raw) VALUES "
+			     "(1, 1, 5, 'flow', '{\"flow\": {\"pkts_toserver\": 7, \"start\": "
+			     "\"2023-11-14T22:13:20.000001+0000\", \"reason\": \"timeout\"}}'), "
+			     "(1, 2, 6, 'alert', '{\"flow\": {\"pkts_toserver\": 9}}'), "
+			     "(1, 3, 7, 'flow', '{\"flow\": 3}')"),
+		0);
 
 	MM_ASSERT((db = open_db(path)) != NULL);
 	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
@@ -147,18 +166,15 @@ MM_TEST(migrate_from_v2)
 	const char *path = db_path();
 	struct store_db *db;
 	struct store_query *q;
-	sqlite3 *conn;
-	char err[256], *msg = NULL;
 
-	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
-	MM_ASSERT_EQ(store_schema_migrate(conn, 2, err, sizeof(err)), 0);
-	sqlite3_exec(conn,
-		"INSERT INTO events (producer, seq, ts, event_type, src_ip, src_addr, raw) VALUES "
-		"(1, 1, 5, 'alert', '10.1.2.3', x'00000000000000000000ffff0a010203', '{}'), "
-		"(1, 2, 6, 'alert', '10.9.9.9', x'00000000000000000000ffff0a090909', '{}')",
-		NULL, NULL, &msg);
-	MM_ASSERT(msg == NULL);
-	sqlite3_close(conn);
+	MM_ASSERT_EQ(old_db(path, 2,
+			     "INSERT INTO events (producer, seq, ts, event_type, src_ip, src_addr, "
+			     "raw) VALUES "
+			     "(1, 1, 5, 'alert', '10.1.2.3', x'00000000000000000000ffff0a010203', "
+			     "'{}'), "
+			     "(1, 2, 6, 'alert', '10.9.9.9', x'00000000000000000000ffff0a090909', "
+			     "'{}')"),
+		0);
 
 	/* Versions 3 and 4 rebuild both address indexes on (id block, address). */
 	MM_ASSERT((db = open_db(path)) != NULL);
@@ -178,22 +194,18 @@ MM_TEST(migrate_from_v3)
 	const char *path = db_path();
 	struct store_db *db;
 	struct store_query *q;
-	sqlite3 *conn;
-	char err[256], *msg = NULL;
 
-	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
-	MM_ASSERT_EQ(store_schema_migrate(conn, 3, err, sizeof(err)), 0);
-	sqlite3_exec(conn,
-		"INSERT INTO events (id, producer, seq, ts, event_type, src_addr, raw) VALUES "
-		"(1, 1, 1, 5, 'flow', x'00000000000000000000ffff0a010203', '{}'), "
-		"(2, 1, 2, 6, 'alert', NULL, '{}'), "
-		"(9000, 1, 3, 7, 'flow', x'00000000000000000000ffff0a090909', '{}'); "
-		"INSERT INTO flow (id, pkts_toserver, bytes_toclient, start_ts, reason, state, "
-		"age) VALUES (1, 7, 900, 3, 'timeout', 'closed', 2), (9000, 8, NULL, 4, NULL, "
-		"'new', 0)",
-		NULL, NULL, &msg);
-	MM_ASSERT(msg == NULL);
-	sqlite3_close(conn);
+	MM_ASSERT_EQ(
+		old_db(path, 3,
+			"INSERT INTO events (id, producer, seq, ts, event_type, src_addr, raw) "
+			"VALUES "
+			"(1, 1, 1, 5, 'flow', x'00000000000000000000ffff0a010203', '{}'), "
+			"(2, 1, 2, 6, 'alert', NULL, '{}'), "
+			"(9000, 1, 3, 7, 'flow', x'00000000000000000000ffff0a090909', '{}'); "
+			"INSERT INTO flow (id, pkts_toserver, bytes_toclient, start_ts, reason, "
+			"state, age) VALUES (1, 7, 900, 3, 'timeout', 'closed', 2), "
+			"(9000, 8, NULL, 4, NULL, 'new', 0)"),
+		0);
 
 	/* Version 4: the flow columns move into events, the table becomes a view. */
 	MM_ASSERT((db = open_db(path)) != NULL);
