@@ -625,6 +625,34 @@ one_int(struct store_query *q, const char *sql, int64_t *out, char *err)
 	return (rc == SQLITE_ROW ? 0 : -EIO);
 }
 
+/* Adds key: n to per in the order of the keys (per's are in order), as GROUP BY lists them. */
+static int
+place_in_order(json_t *per, const char *key, int64_t n)
+{
+	json_t *after = json_object();
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	if (after == NULL)
+		return (-ENOMEM);
+	/* The keys after key move behind it, in their order. */
+	json_object_foreach_safe(per, tmp, k, v)
+	{
+		if (strcmp(k, key) > 0) {
+			json_object_set(after, k, v);
+			json_object_del(per, k);
+		}
+	}
+	if (json_object_set_new(per, key, json_integer(n)) != 0 ||
+		json_object_update(per, after) != 0) {
+		json_decref(after);
+		return (-ENOMEM);
+	}
+	json_decref(after);
+	return (0);
+}
+
 /*
  * The rows of each type: the type index counts all but the type it leaves
  * out, which is what remains of the total.
@@ -661,8 +689,8 @@ stats_rows(struct store_query *q, json_t *a, char *err)
 		step_error(q, rc, err);
 		return (-EIO);
 	}
-	if (rest > 0)
-		json_object_set_new(per, STORE_TYPE_UNINDEXED, json_integer(rest));
+	if (rest > 0 && place_in_order(per, STORE_TYPE_UNINDEXED, rest) < 0)
+		return (-ENOMEM);
 	return (json_object_set_new(a, "rows", json_integer(total)) == 0 ? 0 : -ENOMEM);
 }
 

@@ -296,6 +296,10 @@ MM_TEST(partial_type_index)
 	MM_ASSERT_EQ(json_integer_value(json_object_get(types, "alert")), 5);
 	MM_ASSERT_EQ(json_integer_value(json_object_get(types, "tls")), 7);
 	MM_ASSERT_EQ(json_integer_value(json_object_get(j, "rows")), 42);
+	/* In the order of the types, as the other answers list them. */
+	MM_ASSERT_STREQ(json_object_iter_key(json_object_iter(types)), "alert");
+	MM_ASSERT_STREQ(json_object_iter_key(json_object_iter_next(types, json_object_iter(types))),
+		"flow");
 	json_decref(j);
 	store_query_close(q);
 
