@@ -31,6 +31,9 @@
 /* A refusal is logged at most this often. */
 #define JSIN_LOG_EVERY_NS (10LL * 1000000000LL)
 #define JSIN_SITE_MAX     64
+/* Rows per retention statement, and the pause when there were fewer to delete. */
+#define JSIN_RETAIN_ROWS     10000
+#define JSIN_RETAIN_EVERY_NS (10LL * 1000000000LL)
 
 struct store_jsin {
 	struct store_jsin_conf ji_conf;
@@ -60,6 +63,8 @@ struct store_jsin {
 	atomic_uint_fast64_t ji_failed;
 	atomic_uint_fast64_t ji_redelivered;
 	atomic_uint_fast64_t ji_published;
+	atomic_uint_fast64_t ji_retained; /* rows deleted by retention */
+	int64_t ji_retain_at;             /* the next retention step (ingest thread) */
 	atomic_bool ji_connected;
 	atomic_bool ji_consuming;
 	atomic_bool ji_closed; /* libnats' last callback has run */
@@ -454,6 +459,28 @@ jsin_fetch(struct store_jsin *ji, natsMsgList *list)
 		JSIN_FETCH_MS, &list->Count));
 }
 
+/*
+ * One retention step between two batches: the oldest rows past the age
+ * limit, JSIN_RETAIN_ROWS at most, so ingest never waits long.  Another step
+ * follows at once while there is more to delete.
+ */
+static void
+jsin_retain(struct store_jsin *ji)
+{
+	int64_t now = store_time_now(), n;
+	char err[256];
+
+	if (ji->ji_conf.jc_max_age_ns <= 0 || now < ji->ji_retain_at)
+		return;
+	n = store_pg_retain(ji->ji_conf.jc_pg, now - ji->ji_conf.jc_max_age_ns, JSIN_RETAIN_ROWS,
+		err, sizeof(err));
+	if (n < 0)
+		mm_warn("%s; trying again in %lld s", err, JSIN_RETAIN_EVERY_NS / 1000000000LL);
+	else
+		atomic_fetch_add(&ji->ji_retained, (uint64_t)n);
+	ji->ji_retain_at = n == JSIN_RETAIN_ROWS ? now : now + JSIN_RETAIN_EVERY_NS;
+}
+
 static void *
 jsin_main(void *arg)
 {
@@ -466,6 +493,7 @@ jsin_main(void *arg)
 		natsStatus s;
 		size_t n;
 
+		jsin_retain(ji);
 		if (ji->ji_pull.jp_sub == NULL) {
 			if (!atomic_load(&ji->ji_connected))
 				jsin_revive(ji);
@@ -563,6 +591,7 @@ store_jsin_stats(void *arg, json_t *obj)
 	json_object_set_new(obj, "failed", json_integer((json_int_t)ji->ji_failed));
 	json_object_set_new(obj, "redelivered", json_integer((json_int_t)ji->ji_redelivered));
 	json_object_set_new(obj, "published", json_integer((json_int_t)ji->ji_published));
+	json_object_set_new(obj, "retention_deleted", json_integer((json_int_t)ji->ji_retained));
 	json_object_set_new(obj, "connected", json_boolean(atomic_load(&ji->ji_connected)));
 	json_object_set_new(obj, "consuming", json_boolean(atomic_load(&ji->ji_consuming)));
 }

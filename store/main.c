@@ -76,10 +76,11 @@ static const char usage_text[] =
 	"      --group NAME         let this group reach the ipc sockets: directories\n"
 	"                           0750, sockets 0660 (store.group)\n"
 	"      --retention-days N   delete events older than N days by their timestamp;\n"
-	"                           0 keeps them (store.retention.days; default 30)\n"
+	"                           0 keeps them (store.retention.days; default 30,\n"
+	"                           for the central store 0)\n"
 	"      --max-size-mb N      keep the database under N MB, deleting the oldest\n"
 	"                           events; 0: no limit (store.retention.max_size_mb;\n"
-	"                           default 10240)\n"
+	"                           default 10240; SQLite only)\n"
 	"      --synchronous MODE   normal (default): a committed batch survives the\n"
 	"                           process being killed; full: also a power loss, at\n"
 	"                           an fsync per transaction (store.synchronous)\n"
@@ -433,6 +434,7 @@ central_start(struct store *st, const struct store_settings *s, const struct sto
 	jc.jc_dup_window_s = s->s_js_dup_s;
 	jc.jc_ack_wait_s = s->s_js_ack_wait_s;
 	jc.jc_batch = (unsigned)s->s_js_batch;
+	jc.jc_max_age_ns = (int64_t)s->s_retention_days * NS_PER_DAY;
 	if ((st->st_jsin = store_jsin_start(&jc, err, sizeof(err))) == NULL)
 		goto fail_msg;
 	memset(&qc, 0, sizeof(qc));
@@ -527,10 +529,10 @@ log_started(const struct store_settings *s)
 		for (size_t i = 0; i < s->s_js_nservers && n < sizeof(ingest); i++)
 			n += (size_t)snprintf(ingest + n, sizeof(ingest) - n, "%s%s",
 				i > 0 ? "," : "", s->s_js_servers[i]);
-		mm_notice("central store: PostgreSQL '%s'; events from JetStream %s (stream %s, "
-			  "consumer %s); queries on %s; live view on %s",
-			s->s_pg_conninfo, ingest, s->s_js_stream, s->s_js_durable, s->s_query,
-			s->s_live);
+		mm_notice("central store: PostgreSQL '%s' (retention %llu days); events from "
+			  "JetStream %s (stream %s, consumer %s); queries on %s; live view on %s",
+			s->s_pg_conninfo, (unsigned long long)s->s_retention_days, ingest,
+			s->s_js_stream, s->s_js_durable, s->s_query, s->s_live);
 		return;
 	}
 

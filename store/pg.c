@@ -460,6 +460,34 @@ out:
 	return (rv);
 }
 
+int64_t
+store_pg_retain(struct store_pg *pg, int64_t before, uint32_t max_rows, char *err, size_t errlen)
+{
+	char b[24], m[16];
+	const char *params[2] = { b, m };
+	PGresult *r;
+	int64_t n = -EIO;
+	int rv;
+
+	if (PQstatus(pg->pg_conn) != CONNECTION_OK && (rv = pg_connect(pg, err, errlen)) < 0)
+		return (rv);
+	snprintf(b, sizeof(b), "%lld", (long long)before);
+	snprintf(m, sizeof(m), "%u", max_rows);
+	/* The oldest first, through events_ts; the statement trigger takes their flow rows. */
+	r = PQexecParams(pg->pg_conn,
+		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < $1::bigint "
+		"ORDER BY ts LIMIT $2::integer)",
+		2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		n = strtoll(PQcmdTuples(r), NULL, 10);
+	else {
+		snprintf(err, errlen, "PostgreSQL: retention: %s", PQerrorMessage(pg->pg_conn));
+		err[strcspn(err, "\n")] = '\0';
+	}
+	PQclear(r);
+	return (n);
+}
+
 int
 store_pg_insert(struct store_pg *pg, struct store_row *rows, const uint64_t *producers,
 	const char *const *sites, size_t n, uint32_t *inserted, char *err, size_t errlen)

@@ -284,6 +284,13 @@ store_settings_load(struct store_settings *s, const struct mm_cfg *cfg, char *er
 	if ((rv = load_sync(s, cfg, err, errlen)) < 0 ||
 		(rv = load_backend(s, cfg, err, errlen)) < 0)
 		goto fail;
+	/*
+	 * The central store keeps everything unless told: a fleet's database is
+	 * sized for it, and central stores older than the setting kept all.
+	 */
+	if (s->s_postgresql && (rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.days", 0,
+					0, 100000, &s->s_retention_days, err, errlen))) < 0)
+		goto fail;
 	mark_others(cfg);
 	if (mm_cfg_check_unused(cfg, err, errlen) > 0) {
 		rv = -EINVAL;

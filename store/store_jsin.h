@@ -48,6 +48,7 @@ struct store_jsin_conf {
 	uint64_t jc_dup_window_s; /* of a stream created here */
 	uint64_t jc_ack_wait_s;   /* redelivery of unacknowledged messages */
 	unsigned jc_batch;        /* messages per fetch and per transaction */
+	int64_t jc_max_age_ns;    /* events older than this (by ts) are deleted; 0: kept */
 };
 
 struct store_jsin;

@@ -44,4 +44,12 @@ PGconn *store_pg_conn(struct store_pg *pg);
 int store_pg_insert(struct store_pg *pg, struct store_row *rows, const uint64_t *producers,
 	const char *const *sites, size_t n, uint32_t *inserted, char *err, size_t errlen);
 
+/*
+ * Deletes up to max_rows of the oldest events whose ts is before before (Unix
+ * ns), with their flow rows, in one statement.  Returns how many, or -EIO
+ * with the reason in err.
+ */
+int64_t store_pg_retain(
+	struct store_pg *pg, int64_t before, uint32_t max_rows, char *err, size_t errlen);
+
 #endif /* STORE_PG_H */

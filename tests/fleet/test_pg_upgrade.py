@@ -15,7 +15,9 @@ on loopback) must:
   flow rows of deleted events in its place;
 * store new events, with their flow rows, into the upgraded database;
 * on deletion of events (by ts, as from cron, and one by id), delete their
-  flow rows and no others.
+  flow rows and no others;
+* with store.retention.days set, delete the events older than that, with
+  their flow rows, and keep a newer one (without it, it keeps everything).
 
 A second start on the upgraded database changes nothing: not the version
 row, the catalog (constraints, triggers, the trigger's function), the rows,
@@ -445,6 +447,36 @@ def main():
                 ["%s: %r -> %r" % (k, settled[k], again[k]) for k in changed])
         second = api_answers(store)
         compare(t, second, first, "the query API answers as before the second start")
+
+        # An event of today, then a start with an age limit: the 2024 events go
+        # (the central store keeps everything unless store.retention.days is set).
+        now = datetime.datetime.now(datetime.timezone.utc)
+        today = now.strftime("%Y-%m-%dT%H:%M:%S.000000+0000")
+        fresh = (PROD_B, 9, "pop-a", flow_ev(today, "10.9.0.2", 4321, "203.0.113.7", 443,
+                                               "TCP", 5001, today, today, (3, 2), (300, 200),
+                                               "closed"))
+        ok = publish(nats.urls()[0], *fresh)
+        fl.wait_for(lambda: pg.psql("SELECT count(*) FROM events") == str(len(live) + 1), 30,
+                    0.2)
+        rc = store.stop()
+        t.check(ok and rc == 0, "a flow event of today is stored; mamori-store stops cleanly "
+                "(exit %s)" % rc)
+        store.extra = ["store.retention.days=1"]
+        mark = len(store.log_text())
+        t.check(store.start(), "mamori-store starts with store.retention.days=1",
+                store.log_text().splitlines()[-5:])
+        fl.wait_for(lambda: pg.psql("SELECT count(*) FROM events") == "1", 30, 0.2)
+        left = pg.psql("SELECT e.producer, e.seq, f.pkts_toserver FROM events e "
+                       "JOIN flow f USING (id)")
+        st = (store.stats() or {}).get("ingest", {})
+        t.check(left == "%d|9|3" % signed(PROD_B) and pg.psql("SELECT count(*) FROM flow") ==
+                "1" and st.get("retention_deleted") == len(live),
+                "the %d events older than a day are deleted with their flow rows; today's "
+                "is kept with its own (left: %r, retention_deleted %s)" %
+                (len(live), left, st.get("retention_deleted")))
+        t.check("retention 1 days" in store.log_text()[mark:],
+                "the start says the retention it applies",
+                store.log_text()[mark:].splitlines()[:3])
         rc = store.stop()
         t.check(rc == 0, "mamori-store stops cleanly (exit %s)" % rc)
     finally:
