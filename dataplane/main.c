@@ -559,25 +559,18 @@ static void
 event_out(struct app *a, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "event_type"));
+	char *p;
 	size_t n;
 
 	plg_event_tag(&a->a_plugins, ev);
 	n = json_dumpb(ev, a->a_json, a->a_json_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (n > a->a_json_cap) {
-		char *p = realloc(a->a_json, n);
-
-		if (p == NULL) {
-			mm_warn("event of type '%s': out of memory: not written",
-				type ? type : "?");
-			n = 0;
-		} else {
-			a->a_json = p;
-			a->a_json_cap = n;
-			n = json_dumpb(
-				ev, a->a_json, a->a_json_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		}
+	if (n > a->a_json_cap && (p = realloc(a->a_json, n)) != NULL) {
+		a->a_json = p;
+		a->a_json_cap = n;
+		n = json_dumpb(ev, a->a_json, a->a_json_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	}
-	if (n == 0) {
+	/* Nothing written, or no memory for what would be. */
+	if (n == 0 || n > a->a_json_cap) {
 		mm_warn("event of type '%s' cannot be serialised: not written", type ? type : "?");
 		/* The exporter counts it as invalid. */
 		if (a->a_exp != NULL)

@@ -450,8 +450,8 @@ load_export(struct dp_settings *s, const struct mm_cfg *cfg, char *err, size_t e
 		(rv = absent_ok(mm_cfg_get_duration_ms(cfg, NULL, "export.flush_timeout", 10 * 1000,
 			 0, DAY_MS, &s->s_export_flush_ms, err, errlen))) < 0 ||
 		/*
-		 * Three in flight: the store parses two batches while it commits
-		 * the third, so its writer never waits for a batch to arrive.
+		 * Three in flight: the store parses batches while it commits
+		 * another, so its writer seldom waits for a batch to arrive.
 		 */
 		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "export.inflight_batches", 3, 1,
 			 MM_EXPORTER_INFLIGHT_MAX, &s->s_export_inflight, err, errlen))) < 0)

@@ -541,10 +541,9 @@ store_db_retain(struct store_db *db, const struct store_retention *rt, int64_t n
 	if (db_step_int(db->db_freelist, &free_pages) < 0)
 		goto fail;
 	if (free_pages > 0) {
+		int64_t step = VACUUM_BYTES / db->db_page_size;
 		char sql[64];
 		int rv;
-
-		int64_t step = VACUUM_BYTES / db->db_page_size;
 
 		snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%lld)", (long long)step);
 		if ((rv = db_exec(db, sql, err, errlen)) < 0)

@@ -514,27 +514,24 @@ do_count(struct store_query *q, const struct store_filter *f, char *err)
 	return (a);
 }
 
-/* True when the database holds events of the type the type index leaves out. */
+/* Runs a statement that returns one integer. */
 static int
-has_unindexed(struct store_query *q, bool *has, char *err)
+one_int(struct store_query *q, const char *sql, int64_t *out, char *err)
 {
 	sqlite3 *conn = store_db_conn(q->q_db);
 	sqlite3_stmt *st;
 	int rc;
 
-	/* Events of that type are the bulk of a table: a scan of events_ts meets one at once. */
-	if (sqlite3_prepare_v2(conn,
-		    "SELECT 1 FROM events WHERE event_type = '" STORE_TYPE_UNINDEXED "' LIMIT 1",
-		    -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
 		return (-EIO);
 	}
-	rc = sqlite3_step(st);
-	*has = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
 		step_error(q, rc, err);
 	sqlite3_finalize(st);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO);
+	return (rc == SQLITE_ROW ? 0 : -EIO);
 }
 
 /*
@@ -547,10 +544,14 @@ each_type(struct store_query *q, json_t *out, char *err)
 	sqlite3 *conn = store_db_conn(q->q_db);
 	sqlite3_stmt *st;
 	char last[STORE_TYPE_MAX + 1] = "";
-	bool unindexed;
+	int64_t unindexed;
 	int rc;
 
-	if (has_unindexed(q, &unindexed, err) < 0)
+	/* Events of that type are the bulk of a table: a scan of events_ts meets one at once. */
+	if (one_int(q,
+		    "SELECT EXISTS (SELECT 1 FROM events WHERE event_type = "
+		    "'" STORE_TYPE_UNINDEXED "')",
+		    &unindexed, err) < 0)
 		return (-EIO);
 	if (sqlite3_prepare_v2(conn,
 		    "SELECT min(event_type) FROM events WHERE event_type > ? AND "
@@ -572,7 +573,7 @@ each_type(struct store_query *q, json_t *out, char *err)
 		if (unindexed && (t == NULL || strcmp(t, STORE_TYPE_UNINDEXED) > 0)) {
 			if (json_array_append_new(out, json_string(STORE_TYPE_UNINDEXED)) != 0)
 				goto nomem;
-			unindexed = false;
+			unindexed = 0;
 		}
 		if (t == NULL)
 			break;
@@ -605,57 +606,9 @@ do_types(struct store_query *q, char *err)
 	return (a);
 }
 
-/* Runs a statement that returns one integer. */
-static int
-one_int(struct store_query *q, const char *sql, int64_t *out, char *err)
-{
-	sqlite3 *conn = store_db_conn(q->q_db);
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
-		return (-EIO);
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else
-		step_error(q, rc, err);
-	sqlite3_finalize(st);
-	return (rc == SQLITE_ROW ? 0 : -EIO);
-}
-
-/* Adds key: n to per in the order of the keys (per's are in order), as GROUP BY lists them. */
-static int
-place_in_order(json_t *per, const char *key, int64_t n)
-{
-	json_t *after = json_object();
-	const char *k;
-	json_t *v;
-	void *tmp;
-
-	if (after == NULL)
-		return (-ENOMEM);
-	/* The keys after key move behind it, in their order. */
-	json_object_foreach_safe(per, tmp, k, v)
-	{
-		if (strcmp(k, key) > 0) {
-			json_object_set(after, k, v);
-			json_object_del(per, k);
-		}
-	}
-	if (json_object_set_new(per, key, json_integer(n)) != 0 ||
-		json_object_update(per, after) != 0) {
-		json_decref(after);
-		return (-ENOMEM);
-	}
-	json_decref(after);
-	return (0);
-}
-
 /*
- * The rows of each type: the type index counts all but the type it leaves
- * out, which is what remains of the total.
+ * The rows of each type, in order: the type index counts all but the type it
+ * leaves out, which events_ts counts on its own.
  */
 static int
 stats_rows(struct store_query *q, json_t *a, char *err)
@@ -663,12 +616,13 @@ stats_rows(struct store_query *q, json_t *a, char *err)
 	sqlite3 *conn = store_db_conn(q->q_db);
 	json_t *per = json_object();
 	sqlite3_stmt *st;
-	int64_t total, rest;
+	int64_t unindexed, total;
 	int rc;
 
 	if (per == NULL || json_object_set_new(a, "types", per) != 0)
 		return (-ENOMEM);
-	if (one_int(q, "SELECT count(*) FROM events", &total, err) < 0)
+	if (one_int(q, "SELECT count(*) FROM events WHERE event_type = '" STORE_TYPE_UNINDEXED "'",
+		    &unindexed, err) < 0)
 		return (-EIO);
 	if (sqlite3_prepare_v2(conn,
 		    "SELECT event_type, count(*) FROM events WHERE event_type <> "
@@ -677,20 +631,26 @@ stats_rows(struct store_query *q, json_t *a, char *err)
 		snprintf(err, ERRLEN, "cannot prepare: %s", sqlite3_errmsg(conn));
 		return (-EIO);
 	}
-	rest = total;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 1);
+	total = unindexed;
+	do {
+		const char *t = NULL;
 
-		rest -= n;
-		json_object_set_new(per, (const char *)sqlite3_column_text(st, 0), json_integer(n));
-	}
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			t = (const char *)sqlite3_column_text(st, 0);
+		if (unindexed > 0 && (t == NULL || strcmp(t, STORE_TYPE_UNINDEXED) > 0)) {
+			json_object_set_new(per, STORE_TYPE_UNINDEXED, json_integer(unindexed));
+			unindexed = 0;
+		}
+		if (t != NULL) {
+			total += sqlite3_column_int64(st, 1);
+			json_object_set_new(per, t, json_integer(sqlite3_column_int64(st, 1)));
+		}
+	} while (rc == SQLITE_ROW);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		step_error(q, rc, err);
 		return (-EIO);
 	}
-	if (rest > 0 && place_in_order(per, STORE_TYPE_UNINDEXED, rest) < 0)
-		return (-ENOMEM);
 	return (json_object_set_new(a, "rows", json_integer(total)) == 0 ? 0 : -ENOMEM);
 }
 

@@ -275,21 +275,18 @@ store_settings_load(struct store_settings *s, const struct mm_cfg *cfg, char *er
 		(rv = check_urls(s, cfg, err, errlen)) < 0 ||
 		(rv = load_group(s, cfg, err, errlen)) < 0)
 		goto fail;
-	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.days", STORE_DEFAULT_DAYS, 0,
-		     100000, &s->s_retention_days, err, errlen))) < 0 ||
-		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.max_size_mb",
-			 STORE_DEFAULT_MAX_SIZE_MB, 0, 1U << 30, &s->s_max_size_mb, err, errlen))) <
-			0)
-		goto fail;
-	if ((rv = load_sync(s, cfg, err, errlen)) < 0 ||
-		(rv = load_backend(s, cfg, err, errlen)) < 0)
+	if ((rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.max_size_mb",
+		     STORE_DEFAULT_MAX_SIZE_MB, 0, 1U << 30, &s->s_max_size_mb, err, errlen))) < 0)
 		goto fail;
 	/*
 	 * The central store keeps everything unless told: a fleet's database is
 	 * sized for it, and central stores older than the setting kept all.
 	 */
-	if (s->s_postgresql && (rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.days", 0,
-					0, 100000, &s->s_retention_days, err, errlen))) < 0)
+	if ((rv = load_sync(s, cfg, err, errlen)) < 0 ||
+		(rv = load_backend(s, cfg, err, errlen)) < 0 ||
+		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.days",
+			 s->s_postgresql ? 0 : STORE_DEFAULT_DAYS, 0, 100000, &s->s_retention_days,
+			 err, errlen))) < 0)
 		goto fail;
 	mark_others(cfg);
 	if (mm_cfg_check_unused(cfg, err, errlen) > 0) {
