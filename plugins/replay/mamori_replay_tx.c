@@ -95,7 +95,7 @@ eal_start(const struct mr_opts *o, const struct rpl_engine *en)
 	char mem[32], lcore[48], prefix[64], dev[1024];
 	cpu_set_t cpus;
 	uint64_t need = o->o_memory_mb;
-	bool sock = strncmp(o->o_port, RPL_SOCK_PREFIX, strlen(RPL_SOCK_PREFIX)) == 0;
+	bool sock = rpl_sock_is(o->o_port);
 	bool pci =
 		!sock && strncmp(o->o_port, "net_", 4) != 0 && strncmp(o->o_port, "eth_", 4) != 0;
 	char *argv[16];
@@ -220,12 +220,6 @@ write_report(const char *path, json_t *j)
 	return (rv);
 }
 
-static double
-lane_pps(const struct rpl_pace_result *r)
-{
-	return (r->pr_elapsed_ns > 0 ? (double)r->pr_sent * 1e9 / (double)r->pr_elapsed_ns : 0);
-}
-
 /* The run's figures: the whole, then each lcore's, and what the port counted. */
 static int
 report(const struct mr_opts *o, const struct rpl_engine *en, const struct rpl_pace_result *res,
@@ -241,7 +235,8 @@ report(const struct mr_opts *o, const struct rpl_engine *en, const struct rpl_pa
 			json_pack("{s:i, s:i, s:I, s:I, s:f, s:f}", "lcore", (int)lanes[k].ln_lcore,
 				"queue", (int)lanes[k].ln_queue, "frames",
 				(json_int_t)lanes[k].ln_sc->sc_n, "sent", (json_int_t)r->pr_sent,
-				"elapsed_s", (double)r->pr_elapsed_ns / 1e9, "pps", lane_pps(r)));
+				"elapsed_s", (double)r->pr_elapsed_ns / 1e9, "pps",
+				rpl_report_rate(r->pr_sent, r->pr_elapsed_ns)));
 	}
 	if (j != NULL) {
 		json_object_set_new(j, "tx_lcores", json_integer((json_int_t)n));
@@ -263,7 +258,8 @@ report(const struct mr_opts *o, const struct rpl_engine *en, const struct rpl_pa
 					lanes[k].ln_lcore, lanes[k].ln_queue,
 					lanes[k].ln_res.pr_sent, lanes[k].ln_sc->sc_n,
 					(double)lanes[k].ln_res.pr_elapsed_ns / 1e9,
-					lane_pps(&lanes[k].ln_res));
+					rpl_report_rate(lanes[k].ln_res.pr_sent,
+						lanes[k].ln_res.pr_elapsed_ns));
 		}
 		printf("port %s: %" PRIu64 " frames out, %" PRIu64 " errors\n", o->o_port,
 			st->opackets, st->oerrors);
@@ -319,7 +315,7 @@ mr_transmit(const struct mr_opts *o, struct rpl_engine *en)
 	unsigned n = (unsigned)o->o_tx_lcores;
 	struct rpl_sched split[RPL_LANE_MAX];
 	struct lane lanes[RPL_LANE_MAX];
-	bool sock = strncmp(o->o_port, RPL_SOCK_PREFIX, strlen(RPL_SOCK_PREFIX)) == 0;
+	bool sock = rpl_sock_is(o->o_port);
 	struct rpl_pace_result res;
 	struct rte_eth_stats st;
 	struct rpl_pool pool;
@@ -396,7 +392,8 @@ mr_transmit(const struct mr_opts *o, struct rpl_engine *en)
 			ln->ln_queue = (uint16_t)k;
 			ln->ln_tx = sock ? rpl_sock_tx : lane_tx;
 			ln->ln_tx_arg = sock ? (void *)&ln->ln_sock : (void *)ln;
-			ln->ln_rt_prio = o->o_rt_prio;
+			/* The main lcore's (lane 0's) is set above. */
+			ln->ln_rt_prio = k > 0 ? o->o_rt_prio : 0;
 			ln->ln_pc = (struct rpl_pace_conf){ .pc_topspeed = o->o_topspeed,
 				.pc_burst = (uint16_t)o->o_burst,
 				.pc_stop = &mr_stop,
@@ -404,14 +401,17 @@ mr_transmit(const struct mr_opts *o, struct rpl_engine *en)
 							      rte_get_tsc_hz() / 1000000000u),
 				.pc_t0_wall_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
 						 (uint64_t)ts.tv_nsec + lead,
-				.pc_keep_errs = true };
+				.pc_keep_errs = n > 1 };
 		}
 	}
 	if (run_lanes(lanes, n) != 0) {
 		status = 1;
 		goto out;
 	}
-	{
+	if (n == 1) {
+		/* Its own figures are the run's (without pc_keep_errs they own no memory). */
+		res = lanes[0].ln_res;
+	} else {
 		struct rpl_pace_result each[RPL_LANE_MAX];
 
 		for (unsigned k = 0; k < n; k++)

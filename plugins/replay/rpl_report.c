@@ -17,8 +17,8 @@ rpl_eve_time(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06u+0000", date, (unsigned)(ns % 1000000000ULL / 1000));
 }
 
-static double
-rate(uint64_t n, uint64_t ns)
+double
+rpl_report_rate(uint64_t n, uint64_t ns)
 {
 	return (ns > 0 ? (double)n * 1e9 / (double)ns : 0);
 }
@@ -34,10 +34,10 @@ rpl_report_json(const struct rpl_engine *en, const struct rpl_pace_result *res, 
 		"frames", (json_int_t)en->en_sched.sc_n, "sent", (json_int_t)res->pr_sent, "bytes",
 		(json_int_t)res->pr_bytes, "t0", t0, "schedule_s",
 		(double)en->en_sched.sc_end_ns / 1e9, "elapsed_s", (double)res->pr_elapsed_ns / 1e9,
-		"pps", rate(res->pr_sent, res->pr_elapsed_ns), "mbps",
-		rate(res->pr_bytes * 8, res->pr_elapsed_ns) / 1e6, "topspeed", topspeed, "retries",
-		(json_int_t)res->pr_retries, "stopped", res->pr_stopped, "rewrite", "frames",
-		(json_int_t)en->en_rw.rs_rewritten, "l4_checksum_kept",
+		"pps", rpl_report_rate(res->pr_sent, res->pr_elapsed_ns), "mbps",
+		rpl_report_rate(res->pr_bytes * 8, res->pr_elapsed_ns) / 1e6, "topspeed", topspeed,
+		"retries", (json_int_t)res->pr_retries, "stopped", res->pr_stopped, "rewrite",
+		"frames", (json_int_t)en->en_rw.rs_rewritten, "l4_checksum_kept",
 		(json_int_t)en->en_rw.rs_l4_partial, "not_ip", (json_int_t)en->en_rw.rs_undecoded);
 	if (o != NULL && !topspeed)
 		json_object_set_new(o, "timing_error_ns",
@@ -55,8 +55,8 @@ rpl_report_print(
 		"sent %" PRIu64 " of %zu frames, %" PRIu64
 		" bytes in %.3f s (%.0f pps, %.1f Mbit/s)%s\n",
 		res->pr_sent, en->en_sched.sc_n, res->pr_bytes, (double)res->pr_elapsed_ns / 1e9,
-		rate(res->pr_sent, res->pr_elapsed_ns),
-		rate(res->pr_bytes * 8, res->pr_elapsed_ns) / 1e6,
+		rpl_report_rate(res->pr_sent, res->pr_elapsed_ns),
+		rpl_report_rate(res->pr_bytes * 8, res->pr_elapsed_ns) / 1e6,
 		res->pr_stopped ? " (stopped)" : "");
 	if (!topspeed)
 		fprintf(f,

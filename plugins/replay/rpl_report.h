@@ -14,6 +14,8 @@
 void rpl_eve_time(uint64_t ns, char *buf, size_t len);
 #define RPL_EVE_TIME_LEN 40
 
+/* n per second over ns nanoseconds (0 when ns is). */
+double rpl_report_rate(uint64_t n, uint64_t ns);
 /* {"frames", "sent", "bytes", "elapsed_s", "pps", "mbps", "timing_error_ns": {...}, ...} */
 json_t *rpl_report_json(
 	const struct rpl_engine *en, const struct rpl_pace_result *res, bool topspeed);

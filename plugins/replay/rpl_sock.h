@@ -10,12 +10,21 @@
 #ifndef RPL_SOCK_H
 #define RPL_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 
 #define RPL_SOCK_PREFIX "sock:"
+
+/* True for a port named "sock:IFACE". */
+static inline bool
+rpl_sock_is(const char *dev)
+{
+	return (strncmp(dev, RPL_SOCK_PREFIX, strlen(RPL_SOCK_PREFIX)) == 0);
+}
 
 struct rpl_sock {
 	int so_fd;
