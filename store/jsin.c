@@ -280,16 +280,6 @@ jsin_subscribe(struct store_jsin *ji)
 	return (0);
 }
 
-/* An acknowledgement ("+ACK", "+TERM") to the consumer, on the message's reply subject. */
-static void
-jsin_reply(struct store_jsin *ji, natsMsg *m, const char *what)
-{
-	const char *reply = natsMsg_GetReply(m);
-
-	if (reply != NULL)
-		natsConnection_PublishString(ji->ji_nc, reply, what);
-}
-
 /*
  * The delivery count in a message's reply subject: $JS.ACK.<stream>.
  * <consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or
@@ -345,7 +335,7 @@ jsin_refused(struct store_jsin *ji, natsMsg *m, const char *fmt, ...)
 	} else {
 		ji->ji_unlogged++;
 	}
-	jsin_reply(ji, m, "+TERM");
+	store_jspull_reply(ji->ji_nc, m, "+TERM");
 }
 
 int
@@ -441,7 +431,7 @@ jsin_store(struct store_jsin *ji, size_t n)
 	if (errors > 0)
 		mm_notice("PostgreSQL: storing again after %" PRIu64 " failed attempts", errors);
 	for (size_t i = 0; i < n; i++)
-		jsin_reply(ji, ji->ji_msgs[i], "+ACK");
+		store_jspull_reply(ji->ji_nc, ji->ji_msgs[i], "+ACK");
 	atomic_fetch_add(&ji->ji_batches, 1);
 	atomic_fetch_add(&ji->ji_events, inserted);
 	atomic_fetch_add(&ji->ji_duplicates, n - inserted);
@@ -504,11 +494,6 @@ jsin_main(void *arg)
 		s = jsin_fetch(ji, &list);
 		if (s == NATS_TIMEOUT)
 			continue;
-		if (s == NATS_NOT_FOUND) {
-			/* "No messages" at once, where the expiry should have been waited. */
-			nats_Sleep(JSIN_FETCH_MS / 10);
-			continue;
-		}
 		if (s != NATS_OK) {
 			/* A server lost, a leader being elected: the consumer is still there. */
 			if (fetch_errors++ == 0)

@@ -81,3 +81,12 @@ store_jspull_fetch(struct store_jspull *jp, natsMsg **msgs, int max, int64_t wai
 		return (NATS_OK);
 	return (s == NATS_OK ? NATS_TIMEOUT : s);
 }
+
+void
+store_jspull_reply(natsConnection *nc, natsMsg *m, const char *what)
+{
+	const char *reply = natsMsg_GetReply(m);
+
+	if (reply != NULL)
+		natsConnection_PublishString(nc, reply, what);
+}

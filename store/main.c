@@ -434,7 +434,7 @@ central_start(struct store *st, const struct store_settings *s, const struct sto
 	jc.jc_dup_window_s = s->s_js_dup_s;
 	jc.jc_ack_wait_s = s->s_js_ack_wait_s;
 	jc.jc_batch = (unsigned)s->s_js_batch;
-	jc.jc_max_age_ns = (int64_t)s->s_retention_days * NS_PER_DAY;
+	jc.jc_max_age_ns = st->st_retention.rt_max_age_ns;
 	if ((st->st_jsin = store_jsin_start(&jc, err, sizeof(err))) == NULL)
 		goto fail_msg;
 	memset(&qc, 0, sizeof(qc));

@@ -455,7 +455,6 @@ out:
 		*inserted = 0;
 		for (size_t i = 0; i < b->b_n; i++)
 			b->b_rows[i].r_inserted = false;
-		err[strcspn(err, "\n")] = '\0';
 	}
 	return (rv);
 }

@@ -25,6 +25,9 @@ struct store_jspull {
 natsStatus store_jspull_open(struct store_jspull *jp, natsConnection *nc, const char *who,
 	const char *stream, const char *durable);
 
+/* Answers a pulled message on its reply subject ("+ACK", "+TERM"), when it has one. */
+void store_jspull_reply(natsConnection *nc, natsMsg *m, const char *what);
+
 /* Drops the subscription (jp_sub NULL again); harmless when there is none. */
 void store_jspull_close(struct store_jspull *jp);
 

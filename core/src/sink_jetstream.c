@@ -226,9 +226,7 @@ js_connect(struct js_sink *js, char *err, size_t errlen)
 	s = natsConnection_Connect(&js->js_nc, js->js_opts);
 	if (s == NATS_OK) {
 		/* Connected at once: the callback is only for a connection made later. */
-		atomic_store(&js->js_refused, false);
-		atomic_store(&js->js_connected, 1);
-		atomic_fetch_add(&js->js_connects, 1);
+		js_conn_up(js->js_nc, js);
 	} else if (s == NATS_NOT_YET_CONNECTED) {
 		/* The first attempt is made before Connect returns: its error is there. */
 		js_note_refusal(js);

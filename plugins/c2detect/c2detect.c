@@ -88,13 +88,6 @@ goes_on(const struct mm_flow_rec *r)
 		((r->fr_tcp_flags_ts | r->fr_tcp_flags_tc) & (MM_TCP_FIN | MM_TCP_RST)) == 0);
 }
 
-/* Offline (the host's h_lossless): nothing may be lost, nor depend on the machine's speed. */
-static bool
-lossless(const struct c2_global *g)
-{
-	return (MM_HOST_HAS(g->g_host, h_lossless) && g->g_host->h_lossless(g->g_ctx));
-}
-
 /* Room in the lcore's ring: the analysis thread drains it continuously. */
 static bool
 ring_room(void *arg)
@@ -511,7 +504,8 @@ c2_tick(void *global, uint64_t now_ns)
 	 * Offline the input's end is the flush: a pause between records (a busy
 	 * machine) must not score early, or the rounds would depend on timing.
 	 */
-	quiet = consumed == g->g_tick_consumed && rings_empty(g) && !lossless(g);
+	quiet = consumed == g->g_tick_consumed && rings_empty(g) &&
+		!mm_host_lossless(g->g_host, g->g_ctx);
 	g->g_tick_consumed = consumed;
 	/*
 	 * The input ended (the flows' final flush), or went quiet after records:

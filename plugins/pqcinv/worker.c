@@ -128,7 +128,6 @@ emit(struct pqc_lcore *lc, unsigned lcore, struct pqc_flow *pf, const struct mm_
 {
 	struct pqc_global *g = lc->lc_g;
 	struct pqc_slot *sl = slot_get(lc, pf);
-	uint64_t tail = atomic_load_explicit(&lc->lc_tail, memory_order_acquire);
 	struct pqc_ref ref = { .rf_lcore = lc->lc_index, .rf_seq = lc->lc_head };
 	struct mm_event ev;
 	struct pqc_rec *r;
@@ -137,8 +136,7 @@ emit(struct pqc_lcore *lc, unsigned lcore, struct pqc_flow *pf, const struct mm_
 	pf->pf_state = PQC_FLOW_DONE;
 	if (sl == NULL)
 		return;
-	if (lc->lc_head - tail >= lc->lc_ring_n &&
-		!mm_wait_room(g->g_host, g->g_ctx, ring_room, lc)) {
+	if (!mm_wait_room(g->g_host, g->g_ctx, ring_room, lc)) {
 		pqc_count(g, lcore, PQC_C_RING_FULL, 1);
 		slot_free(lc, pf);
 		return;

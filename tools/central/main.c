@@ -388,8 +388,9 @@ read_files(const struct opts *o, struct central *c)
 	return (0);
 }
 
-static natsSubscription *
-subscribe(const struct opts *o, jsCtx *js, struct store_jspull *pl)
+/* Sets up the stream and the consumer if need be and subscribes pl; 0 or -1. */
+static int
+subscribe(const struct opts *o, jsCtx *js, natsConnection *nc, struct store_jspull *pl)
 {
 	const char *subjects[] = { "mamori.>" };
 	char filter[64];
@@ -412,7 +413,7 @@ subscribe(const struct opts *o, jsCtx *js, struct store_jspull *pl)
 	}
 	jsStreamInfo_Destroy(si);
 	if (s != NATS_OK)
-		return (NULL);
+		return (-1);
 	snprintf(filter, sizeof(filter), "mamori.*.%s", MM_SUMMARY_TYPE);
 	s = js_GetConsumerInfo(&ci, js, o->o_stream, o->o_durable, NULL, &jerr);
 	if (s == NATS_NOT_FOUND) {
@@ -426,12 +427,12 @@ subscribe(const struct opts *o, jsCtx *js, struct store_jspull *pl)
 	}
 	jsConsumerInfo_Destroy(ci);
 	if (s != NATS_OK)
-		return (NULL);
+		return (-1);
 	/* Pulled by hand (store_jspull.h says why). */
-	if (store_jspull_open(pl, pl->jp_nc, "central", o->o_stream, o->o_durable) != NATS_OK)
-		return (NULL);
+	if (store_jspull_open(pl, nc, "central", o->o_stream, o->o_durable) != NATS_OK)
+		return (-1);
 	mm_notice("consuming %s from stream %s as %s", filter, o->o_stream, o->o_durable);
-	return (pl->jp_sub);
+	return (0);
 }
 
 static const char *
@@ -451,7 +452,6 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 {
 	natsConnection *nc = NULL;
 	natsOptions *no = NULL;
-	natsSubscription *sub = NULL;
 	struct store_jspull pl = { 0 };
 	natsMsg *msgs[FETCH_BATCH];
 	int nmsgs;
@@ -481,10 +481,9 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 		mm_err("--nats %s: %s; is the cluster up?", o->o_nats, nats_GetLastError(NULL));
 		goto out;
 	}
-	pl.jp_nc = nc;
-	while (!atomic_load(&stop) && (sub = subscribe(o, js, &pl)) == NULL)
+	while (!atomic_load(&stop) && subscribe(o, js, nc, &pl) != 0)
 		nats_Sleep(500);
-	while (!atomic_load(&stop) && sub != NULL) {
+	while (!atomic_load(&stop) && pl.jp_sub != NULL) {
 		store_jspull_fetch(&pl, msgs, FETCH_BATCH, FETCH_MS, &nmsgs);
 		for (int i = 0; i < nmsgs; i++) {
 			natsMsg *m = msgs[i];
@@ -495,8 +494,7 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 				    (size_t)natsMsg_GetDataLength(m), why, sizeof(why)) < 0)
 				mm_warn("%s: refused: %s", natsMsg_GetSubject(m), why);
 			/* Merged (or refused for good): either way it is done with. */
-			if (natsMsg_GetReply(m) != NULL)
-				natsConnection_PublishString(nc, natsMsg_GetReply(m), "+ACK");
+			store_jspull_reply(nc, m, "+ACK");
 			natsMsg_Destroy(m);
 			last_msg = mono_ms();
 		}
@@ -509,7 +507,7 @@ consume(const struct opts *o, struct central *c, struct out *ou)
 			next_score = mono_ms() + (uint64_t)o->o_interval_s * 1000;
 		}
 	}
-	if (sub != NULL)
+	if (pl.jp_sub != NULL)
 		natsConnection_FlushTimeout(nc, 2000);
 	rv = 0;
 out:

@@ -172,14 +172,21 @@ struct mm_host {
 	 * ABI 1.2, any thread: true when nothing may be dropped for want of
 	 * room (offline runs, mamorid --pcap): the host's own rings then wait
 	 * for the control thread, and a plugin's queues to its control-thread
-	 * side should wait too rather than count a loss.  Check
-	 * MM_HOST_HAS(host, h_lossless).
+	 * side should wait too rather than count a loss.  Ask through
+	 * mm_host_lossless(), which checks MM_HOST_HAS(host, h_lossless).
 	 */
 	bool (*h_lossless)(struct mm_plugin_ctx *ctx);
 };
 
 /* The host function f is there: the host's vtable is long enough to hold it. */
 #define MM_HOST_HAS(h, f) ((h)->h_size >= offsetof(struct mm_host, f) + sizeof((h)->f))
+
+/* True when the host asks for nothing to be lost (offline runs: h_lossless, ABI 1.2). */
+static inline bool
+mm_host_lossless(const struct mm_host *h, struct mm_plugin_ctx *ctx)
+{
+	return (MM_HOST_HAS(h, h_lossless) && h->h_lossless(ctx));
+}
 
 /*
  * For a plugin's own queue to its control-thread side, found full: offline
@@ -194,7 +201,7 @@ mm_wait_room(const struct mm_host *h, struct mm_plugin_ctx *ctx, bool (*room)(vo
 
 	if (room(arg))
 		return (true);
-	if (!MM_HOST_HAS(h, h_lossless) || !h->h_lossless(ctx))
+	if (!mm_host_lossless(h, ctx))
 		return (false);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec++;
