@@ -254,6 +254,9 @@ host_eve_flow(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, void *obj)
 static int
 host_eve_flow_text(struct mm_plugin_ctx *ctx, const struct mm_flow_rec *r, char *buf, size_t len)
 {
+	/* The event header cannot carry VLAN id 0: the object has "vlan" elsewhere then. */
+	if (r->fr_vlan_n > 0 && r->fr_vlan[0] == 0)
+		return (-ENOTSUP);
 	return (mm_eve_flow_text(buf, len, r, ctx->c_plugin->p_d->pd_name));
 }
 
@@ -583,7 +586,7 @@ plg_unload(struct plg_set *set)
 	for (unsigned w = 0; w < set->ps_nslots; w++)
 		rte_ring_free(set->ps_events[w]);
 	json_decref(set->ps_ctl_events);
-	free(set->ps_exercise);
+	json_decref(set->ps_exercise);
 	free(set->ps_exercise_text);
 	for (size_t i = 0; i < set->ps_npatterns; i++)
 		free((char *)(uintptr_t)set->ps_patterns[i].hp_pat.pt_expr);
@@ -760,26 +763,22 @@ plg_event_json(struct plg_set *set, const struct mm_event *ev)
 int
 plg_exercise_set(struct plg_set *set, const char *run_id)
 {
-	json_t *s;
 	char *text;
 
-	free(set->ps_exercise);
+	json_decref(set->ps_exercise);
 	free(set->ps_exercise_text);
 	set->ps_exercise = NULL;
 	set->ps_exercise_text = NULL;
 	set->ps_exercise_len = 0;
 	if (run_id == NULL)
 		return (0);
-	if ((set->ps_exercise = strdup(run_id)) == NULL)
-		return (-ENOMEM);
 	/*
 	 * jansson escapes the value (and refuses one that is not UTF-8: the
 	 * object then has no member), so the text member is the object's.
 	 */
-	if ((s = json_string(run_id)) == NULL)
+	if ((set->ps_exercise = json_string(run_id)) == NULL)
 		return (0);
-	text = json_dumps(s, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(s);
+	text = json_dumps(set->ps_exercise, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (text == NULL || asprintf(&set->ps_exercise_text, ",\"exercise\":%s", text) < 0) {
 		free(text);
 		set->ps_exercise_text = NULL;
@@ -794,7 +793,7 @@ void
 plg_event_tag(const struct plg_set *set, json_t *ev)
 {
 	if (set->ps_exercise != NULL)
-		json_object_set_new(ev, "exercise", json_string(set->ps_exercise));
+		json_object_set(ev, "exercise", set->ps_exercise);
 }
 
 size_t

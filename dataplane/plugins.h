@@ -84,7 +84,7 @@ struct plg_set {
 	struct hsvc_pattern *ps_patterns; /* every plugin's declared patterns (copies) */
 	size_t ps_npatterns;
 	size_t ps_cap_patterns;
-	char *ps_exercise;      /* training mode: exercise.run_id, else NULL */
+	json_t *ps_exercise;    /* training mode: exercise.run_id as a string, else NULL */
 	char *ps_exercise_text; /* its member as text: ,"exercise":"..." (NULL: none) */
 	size_t ps_exercise_len;
 };

@@ -74,27 +74,10 @@ flowlog_format(void *global, const struct mm_event *ev, void *obj)
 }
 
 /*
- * The host's envelope comes from the event's header, the text's from the
- * record: they agree when the header is the record's (mm_event_from_flow),
- * except for a VLAN id 0, which the header cannot carry (the object then
- * gets its "vlan" member after the others).
- */
-static bool
-flowlog_header_is_record(const struct mm_event *ev, const struct mm_flow_rec *r)
-{
-	return (ev->ev_ts_ns == r->fr_last_ns && ev->ev_flow_id == r->fr_id &&
-		memcmp(&ev->ev_src, &r->fr_src, sizeof(r->fr_src)) == 0 &&
-		memcmp(&ev->ev_dst, &r->fr_dst, sizeof(r->fr_dst)) == 0 &&
-		ev->ev_sport == r->fr_sport && ev->ev_dport == r->fr_dport &&
-		ev->ev_proto == r->fr_proto && ev->ev_type == 0 &&
-		ev->ev_vlan == (r->fr_vlan_n > 0 ? r->fr_vlan[0] : 0) &&
-		(r->fr_vlan_n == 0 || r->fr_vlan[0] != 0));
-}
-
-/*
  * Every flow record becomes an event: the text saves building a JSON object
- * for each.  A host that calls this has h_eve_flow_text (both came with ABI
- * 1.2).
+ * for each.  The header is the record's (flowlog_flow_end), so the host's
+ * text of the record is the event's.  A host that calls this has
+ * h_eve_flow_text (both came with ABI 1.2).
  */
 static int
 flowlog_format_text(void *global, const struct mm_event *ev, char *buf, size_t len)
@@ -105,8 +88,6 @@ flowlog_format_text(void *global, const struct mm_event *ev, char *buf, size_t l
 	if (ev->ev_len != sizeof(r))
 		return (-EINVAL);
 	memcpy(&r, ev->ev_data, sizeof(r));
-	if (!flowlog_header_is_record(ev, &r))
-		return (-ENOTSUP);
 	return (fl->fl_host->h_eve_flow_text(fl->fl_ctx, &r, buf, len));
 }
 

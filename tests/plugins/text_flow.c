@@ -83,9 +83,6 @@ text_flow_format_text(void *global, const struct mm_event *ev, char *buf, size_t
 	if (ev->ev_len != sizeof(r))
 		return (-EINVAL);
 	memcpy(&r, ev->ev_data, sizeof(r));
-	/* The event header cannot carry VLAN id 0: the object has "vlan" elsewhere then. */
-	if (r.fr_vlan_n > 0 && r.fr_vlan[0] == 0)
-		return (-ENOTSUP);
 	return (tf->tf_host->h_eve_flow_text(tf->tf_ctx, &r, buf, len));
 }
 #endif

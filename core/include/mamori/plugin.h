@@ -162,7 +162,9 @@ struct mm_host {
 	 * the envelope of mm_event_from_flow, then "plugin" naming this plugin:
 	 * what pd_format_text writes for a flow event.  Returns the length,
 	 * -ENOSPC when len is too small (MM_EVENT_TEXT_MAX suffices), -EINVAL
-	 * when the plugin's name is not UTF-8.  Check MM_HOST_HAS(host,
+	 * when the plugin's name is not UTF-8, -ENOTSUP for an outer VLAN id
+	 * of 0, which the event header cannot carry (the object then places
+	 * "vlan" differently).  Check MM_HOST_HAS(host,
 	 * h_eve_flow_text).
 	 */
 	int (*h_eve_flow_text)(
