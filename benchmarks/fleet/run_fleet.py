@@ -84,10 +84,7 @@ def main():
               (ours, GOAL, ours / GOAL))
         return 0
     finally:
-        if store is not None:
-            store.stop()
-        nats.stop()
-        pg.stop()
+        fl.stop_all(store, nats, pg)
         shutil.rmtree(work, ignore_errors=True)
 
 

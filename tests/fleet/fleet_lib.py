@@ -32,6 +32,37 @@ def free_port():
     return port
 
 
+def wait_or_kill(proc, timeout):
+    """proc's exit status; killed when it has not exited within timeout seconds."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def stop_all(*servers):
+    """stop() on each in order (stores before NATS and PostgreSQL); None is skipped."""
+    for s in servers:
+        if s is not None:
+            s.stop()
+
+
+def eve_lines(path):
+    """The EVE JSON lines of a file ([] when there is none)."""
+    try:
+        with open(path, "rb") as f:
+            return [l.rstrip(b"\n").decode() for l in f if l.strip()]
+    except OSError:
+        return []
+
+
+def stored(pg, site):
+    """The raw events PostgreSQL holds for site, sorted."""
+    got = pg.psql("SELECT raw FROM events WHERE site = '%s' ORDER BY raw" % site)
+    return got.split("\n") if got else []
+
+
 def wait_for(pred, timeout, step=0.1):
     end = time.time() + timeout
     while time.time() < end:
@@ -108,11 +139,7 @@ class Postgres:
                                            os.path.join(self.dir, "data"), "-m", "fast",
                                            "-w", "-t", "20"]),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            wait_or_kill(self.proc, 20)
         self.proc = None
 
 
@@ -258,11 +285,7 @@ class CentralStore:
             self.proc.kill()
         else:
             self.proc.terminate()
-        try:
-            rc = self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = wait_or_kill(self.proc, 30)
         self.proc = None
         return rc
 

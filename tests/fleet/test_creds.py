@@ -77,11 +77,7 @@ class OperatorNats:
     def stop(self):
         if self.proc is not None:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            fl.wait_or_kill(self.proc, 10)
             self.proc = None
 
 
@@ -102,28 +98,15 @@ def mamorid(workdir, tag, site, url, creds, ca, state, capture=CAPTURE, flush="4
         p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
         if during is not None:
             during()
-        try:
-            rc = p.wait(120)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
+        rc = fl.wait_or_kill(p, 120)
     with open(log, errors="replace") as f:
         out = f.read()
-    lines = []
-    if os.path.exists(eve):
-        with open(eve, "rb") as f:
-            lines = [l.rstrip(b"\n").decode() for l in f if l.strip()]
-    return rc, lines, out
+    return rc, fl.eve_lines(eve), out
 
 
 def export_line(text):
     lines = [l for l in text.splitlines() if l.startswith("export to ")]
     return lines[-1] if lines else ""
-
-
-def stored(pg, site):
-    got = pg.psql("SELECT raw FROM events WHERE site = '%s' ORDER BY raw" % site)
-    return got.split("\n") if got else []
 
 
 def main():
@@ -188,7 +171,7 @@ def main():
                 line or out.splitlines()[-5:])
         fl.wait_for(lambda: pg.psql("SELECT count(*) FROM events WHERE site = 'pop-a'") ==
                     str(len(want)), 30, 0.3)
-        t.check(stored(pg, "pop-a") == sorted(want),
+        t.check(fl.stored(pg, "pop-a") == sorted(want),
                 "pop-a: every exported event is in PostgreSQL exactly once (%d)" % len(want))
 
         # Refused: no credentials, a user of an unknown account, the right JWT with a wrong
@@ -231,7 +214,7 @@ def main():
         exported += evs
         fl.wait_for(lambda: pg.psql("SELECT count(*) FROM events WHERE site = 'pop-b'") ==
                     str(len(exported)), 30, 0.3)
-        got = stored(pg, "pop-b")
+        got = fl.stored(pg, "pop-b")
         t.check(got == sorted(exported),
                 "pop-b: the 4 runs' %d events are in PostgreSQL once each (%d stored)" %
                 (len(exported), len(got)))
@@ -251,10 +234,7 @@ def main():
         store = None
         t.check(rc == 0, "the central store stops cleanly (exit %s)" % rc)
     finally:
-        if store is not None:
-            store.stop()
-        nats.stop()
-        pg.stop()
+        fl.stop_all(store, nats, pg)
     sys.exit(t.finish())
 
 

@@ -51,23 +51,11 @@ def run_sites(workdir, urls, rnd, during=None):
         during()
     out = {}
     for site, (p, eve, log) in procs.items():
-        try:
-            rc = p.wait(90)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
+        rc = fl.wait_or_kill(p, 90)
         with open(log, errors="replace") as f:
             text = f.read()
         out[site] = (rc, eve, text)
     return out
-
-
-def eve_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return [l.rstrip(b"\n").decode() for l in f if l.strip()]
-    except OSError:
-        return []
 
 
 def main():
@@ -136,15 +124,14 @@ def main():
         expected = collections.defaultdict(list)
         for res in results:
             for site, (rc, eve, text) in res.items():
-                expected[site] += eve_lines(eve)
+                expected[site] += fl.eve_lines(eve)
         total = sum(len(v) for v in expected.values())
         t.check(total > 0 and all(expected.values()), "appliances exported %d events (%s)" % (
             total, ", ".join("%s %d" % (s, len(v)) for s, v in sorted(expected.items()))))
 
         fl.wait_for(lambda: pg.psql("SELECT count(*) FROM events") == str(total), 60, 0.5)
         for site in sorted(expected):
-            got = pg.psql("SELECT raw FROM events WHERE site = '%s' ORDER BY raw" % site)
-            got = got.split("\n") if got else []
+            got = fl.stored(pg, site)
             want = sorted(expected[site])
             missing = len(collections.Counter(want) - collections.Counter(got))
             extra = len(collections.Counter(got) - collections.Counter(want))
@@ -188,10 +175,7 @@ def main():
         store = None
         t.check(rc == 0, "the central store stops cleanly on SIGTERM (exit %s)" % rc)
     finally:
-        if store is not None:
-            store.stop()
-        nats.stop()
-        pg.stop()
+        fl.stop_all(store, nats, pg)
     sys.exit(t.finish())
 
 

@@ -480,10 +480,7 @@ def main():
         rc = store.stop()
         t.check(rc == 0, "mamori-store stops cleanly (exit %s)" % rc)
     finally:
-        if store is not None:
-            store.stop()
-        nats.stop()
-        pg.stop()
+        fl.stop_all(store, nats, pg)
     sys.exit(t.finish())
 
 
