@@ -216,21 +216,13 @@ def test_af_packet(t, work, data):
             return
         src = os.path.join(data, "pcap", "c2", "test-cc-capture-2.pcap")
         out = os.path.join(work, "veth.pcap")
-        err = open(os.path.join(work, "dumpcap.log"), "w")
-        cap = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", b,
-                                "-w", out], stderr=err)
-        for _ in range(100):
-            if os.path.exists(out) and os.path.getsize(out) > 0:
-                break
-            time.sleep(0.05)
-        time.sleep(0.5)
+        with open(os.path.join(work, "dumpcap.log"), "w") as err:
+            cap = start_dumpcap(ns, b, out, err)
         rj = os.path.join(work, "veth.json")
         # Frames captured with offloads reach 4758 bytes: room for them in the ring.
         rc, _, se = replay(["-r", src, "-o", "net_af_packet0,iface=%s,framesz=16384,"
                             "blocksz=16384" % a, "-x", "50", "-q", "-j", rj])
-        time.sleep(1)
-        cap.terminate()
-        cap.wait(timeout=10)
+        stop_dumpcap(cap)
         cap = None
         if not t.check(rc == 0, "50x out of %s through net_af_packet (exit %d)" % (a, rc),
                        se.strip().splitlines()[-3:]):
@@ -260,6 +252,25 @@ def test_af_packet(t, work, data):
         sh("ip", "netns", "del", ns)
 
 
+def start_dumpcap(ns, dev, out, stderr):
+    """dumpcap on dev in ns writing out, once it has started writing."""
+    cap = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", dev,
+                            "-w", out], stderr=stderr)
+    for _ in range(100):
+        if os.path.exists(out) and os.path.getsize(out) > 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    return cap
+
+
+def stop_dumpcap(cap):
+    """Stops cap a second after the last frame was sent."""
+    time.sleep(1)
+    cap.terminate()
+    cap.wait(timeout=10)
+
+
 def rx_packets(ns, dev):
     with subprocess.Popen(["ip", "netns", "exec", ns, "cat",
                            "/sys/class/net/%s/statistics/rx_packets" % dev],
@@ -271,21 +282,13 @@ def test_sock_lanes(t, work, ns, a, b, src, want, lanes):
     """sock:IFACE from `lanes` lcores, paced at 50x: every frame arrives, each flow
     in its order, the lanes' figures add up."""
     out = os.path.join(work, "lanes.pcap")
-    cap = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", b, "-w", out],
-                           stderr=subprocess.DEVNULL)
+    cap = start_dumpcap(ns, b, out, subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            if os.path.exists(out) and os.path.getsize(out) > 0:
-                break
-            time.sleep(0.05)
-        time.sleep(0.5)
         rj = os.path.join(work, "lanes.json")
         rc, _, se = replay(["-r", src, "-o", "sock:" + a, "--tx-lcores", str(lanes), "-x", "50",
                             "-q", "-j", rj])
-        time.sleep(1)
     finally:
-        cap.terminate()
-        cap.wait(timeout=10)
+        stop_dumpcap(cap)
     if not t.check(rc == 0, "sock:%s from %d lcores at 50x (exit %d)" % (a, lanes, rc),
                    se.strip().splitlines()[-3:]):
         return
