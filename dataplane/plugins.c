@@ -824,8 +824,7 @@ plg_event_text(
 	if ((n = p->p_format_text(p->p_global, ev, buf, room)) < 0)
 		return (n);
 	/* One object on one line, as the object path writes it, or that path. */
-	if ((size_t)n >= room || n < 2 || buf[0] != '{' || buf[n - 1] != '}' ||
-		memchr(buf, '\n', (size_t)n) != NULL)
+	if ((size_t)n >= room || !mm_eve_text_is_line(buf, (size_t)n))
 		return (-EPROTO);
 	if (set->ps_exercise_len > 0) {
 		/* The member comes last, as json_object_set_new appends it: before the '}'. */

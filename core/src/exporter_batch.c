@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "mamori/eve.h"
 #include "mamori/log.h"
 #include "exporter_int.h"
 
@@ -276,8 +277,7 @@ mm_exporter_submit_text(struct mm_exporter *ex, const char *json, size_t len)
 {
 	ex->ex_st.es_submitted++;
 	/* One object on one line: the EVE file and the store both take it as such. */
-	if (json == NULL || len < 2 || json[0] != '{' || json[len - 1] != '}' ||
-		memchr(json, '\n', len) != NULL) {
+	if (!mm_eve_text_is_line(json, len)) {
 		ex->ex_st.es_invalid++;
 		return (-EINVAL);
 	}

@@ -7,9 +7,11 @@
 #ifndef MAMORI_EVE_H
 #define MAMORI_EVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -35,6 +37,14 @@ int mm_eve_flow_members(json_t *ev, const struct mm_flow_rec *r);
  */
 int mm_eve_flow_text(char *buf, size_t len, const struct mm_flow_rec *r, const char *plugin);
 #define MM_EVE_FLOW_TEXT_MAX 1024
+/* True when text[0..n-1] is one object on one line, as an EVE file holds it. */
+static inline bool
+mm_eve_text_is_line(const char *text, size_t n)
+{
+	return (text != NULL && n >= 2 && text[0] == '{' && text[n - 1] == '}' &&
+		memchr(text, '\n', n) == NULL);
+}
+
 /* Writes one object as one line; returns 0 or a negative errno. */
 int mm_eve_write(FILE *f, const json_t *ev);
 
