@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <mamori/log.h>
+
+#include "store_addr.h"
 #include "store_db.h"
 #include "store_schema.h"
 
@@ -27,8 +31,7 @@
 #define SIZE_LOW_PERCENT 90
 /*
  * SQLite's page cache for the writer, in KB (a negative cache_size).  The
- * writer works at the ends of the b-trees and in the current id block of the
- * address indexes: a few hundred pages.  A larger cache costs time: every
+ * writer works at the ends of the b-trees: a few hundred pages.  A larger cache costs time: every
  * commit walks the whole of its hash table (it was 6% of the writer's CPU at
  * 64 MB).
  */
@@ -60,6 +63,17 @@ struct store_db {
 	sqlite3_stmt *db_del_oldest; /* oldest rows before a time, up to a count */
 	sqlite3_stmt *db_page_count;
 	sqlite3_stmt *db_freelist;
+	/* events_addr (store_addr.h): every id below db_indexed_below is in it */
+	struct store_addr_buf *db_addr; /* the addresses of the ids from there on */
+	int64_t db_indexed_below;
+	int64_t db_max_id;   /* the largest id, as of the last commit */
+	bool db_addr_reload; /* the buffer is to be read anew from events */
+	sqlite3_stmt *db_sel_max_id;
+	sqlite3_stmt *db_addr_ins;  /* a row of events_addr */
+	sqlite3_stmt *db_addr_set;  /* events_addr_state.indexed_below = ?1 */
+	sqlite3_stmt *db_addr_trim; /* rows of blocks below the oldest id's */
+	sqlite3_stmt *db_addr_from; /* rows of block ?1 and later */
+	sqlite3_stmt *db_addr_load; /* the addresses of ids [?1, ?2) */
 };
 
 static const char sql_ins_event[] =
@@ -70,6 +84,13 @@ static const char sql_ins_event[] =
 static const char sql_event_id[] = "SELECT id FROM events WHERE producer = ?1 AND seq = ?2";
 static const char sql_del_oldest[] =
 	"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ?1 ORDER BY ts LIMIT ?2)";
+static const char sql_addr_ins[] =
+	"INSERT INTO events_addr (blk, first_addr, last_addr, entries) VALUES (?1, ?2, ?3, ?4)";
+/* With no event left, every row goes. */
+static const char sql_addr_trim[] =
+	"DELETE FROM events_addr WHERE blk < ifnull((SELECT min(id) FROM events) >> ?1, 1 << 62)";
+static const char sql_addr_load[] =
+	"SELECT id, src_addr, dest_addr FROM events WHERE id >= ?1 AND id < ?2";
 
 static int
 db_exec(struct store_db *db, const char *sql, char *err, size_t errlen)
@@ -92,6 +113,16 @@ db_prepare(struct store_db *db, sqlite3_stmt **st, const char *sql, char *err, s
 	snprintf(err, errlen, "%s: cannot prepare \"%.60s\": %s", db->db_path, sql,
 		sqlite3_errmsg(db->db_conn));
 	return (-EIO);
+}
+
+/* Steps a statement that returns no row. */
+static int
+step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -EIO);
 }
 
 /* Steps a statement that returns one integer. */
@@ -160,6 +191,190 @@ db_prepare_insert(struct store_db *db, sqlite3_stmt **st, const char *head, int 
 	return (rv);
 }
 
+/*
+ * The address table.  SQLite gives a new row the largest id plus one, so a
+ * block of ids is complete once a larger id is given; the writer then
+ * writes its addresses in the transaction that gave that id.  Retention
+ * deletes rows; when it deletes the newest, their ids come again, and the
+ * blocks from there on are written anew.
+ */
+
+/* The first id of the block that holds max(id) + 1: the blocks below it are complete. */
+static int64_t
+addr_complete_end(int64_t max_id)
+{
+	return ((max_id + 1) >> STORE_ADDR_BLOCK_SHIFT << STORE_ADDR_BLOCK_SHIFT);
+}
+
+static int
+addr_add(struct store_db *db, int64_t id, const struct store_row *r)
+{
+	if ((r->r_has & STORE_ROW_SRC) && store_addr_buf_add(db->db_addr, id, r->r_src_addr) < 0)
+		return (-ENOMEM);
+	if ((r->r_has & STORE_ROW_DEST) && store_addr_buf_add(db->db_addr, id, r->r_dest_addr) < 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+/* Adds the addresses of the stored ids [from, to) to the buffer. */
+static int
+addr_load(struct store_db *db, int64_t from, int64_t to)
+{
+	sqlite3_stmt *st = db->db_addr_load;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		for (int c = 1; c <= 2; c++)
+			if (sqlite3_column_bytes(st, c) == 16 &&
+				store_addr_buf_add(db->db_addr, id, sqlite3_column_blob(st, c)) <
+					0) {
+				sqlite3_reset(st);
+				return (-ENOMEM);
+			}
+	}
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -EIO);
+}
+
+static int
+addr_set_below(struct store_db *db, int64_t below)
+{
+	sqlite3_bind_int64(db->db_addr_set, 1, below);
+	return (step_once(db->db_addr_set));
+}
+
+/*
+ * In the transaction: writes the blocks completed up to max_id (the largest
+ * id now) and sets *below to the new bound, which becomes db_indexed_below
+ * at the commit.
+ */
+static int
+addr_write(struct store_db *db, int64_t max_id, int64_t *below)
+{
+	int64_t end = addr_complete_end(max_id);
+
+	*below = db->db_indexed_below;
+	if (end <= *below)
+		return (0);
+	if (store_addr_buf_write(db->db_addr, db->db_addr_ins, end) < 0 ||
+		addr_set_below(db, end) < 0)
+		return (-EIO);
+	*below = end;
+	return (0);
+}
+
+/* After the commit of addr_write() or addr_after_delete(). */
+static void
+addr_committed(struct store_db *db, int64_t max_id, int64_t below)
+{
+	if (below > db->db_indexed_below)
+		store_addr_buf_consume(db->db_addr, below);
+	db->db_indexed_below = below;
+	db->db_max_id = max_id;
+}
+
+/*
+ * In the transaction, after rows were deleted: rows of events_addr of the
+ * blocks wholly below the oldest id go, and when the newest ids went (they
+ * will be given again), the blocks from the new largest id's on, which are
+ * written anew once complete.  Entries of other deleted rows stay until
+ * their block goes: a query checks each row's own address.
+ */
+static int
+addr_after_delete(struct store_db *db, int64_t *max_id, int64_t *below)
+{
+	int64_t end;
+
+	*below = db->db_indexed_below;
+	sqlite3_bind_int(db->db_addr_trim, 1, STORE_ADDR_BLOCK_SHIFT);
+	if (step_once(db->db_addr_trim) < 0 || db_step_int(db->db_sel_max_id, max_id) < 0)
+		return (-EIO);
+	if ((end = addr_complete_end(*max_id)) >= *below)
+		return (0);
+	sqlite3_bind_int64(db->db_addr_from, 1, end >> STORE_ADDR_BLOCK_SHIFT);
+	if (step_once(db->db_addr_from) < 0 || addr_set_below(db, end) < 0)
+		return (-EIO);
+	*below = end;
+	return (0);
+}
+
+/* The buffer anew from the stored rows, after the newest ids went. */
+static int
+addr_reload(struct store_db *db)
+{
+	store_addr_buf_truncate(db->db_addr, 0);
+	return (addr_load(db, db->db_indexed_below, INT64_MAX));
+}
+
+/* Blocks per transaction when the writer catches up at start. */
+#define ADDR_CATCH_UP_BLOCKS 64
+
+/*
+ * At start: writes every complete block not in events_addr yet (all of
+ * them after the upgrade to schema version 5, none after a normal stop),
+ * then holds the addresses of the incomplete block.  A database changed by
+ * another program is taken as retention's.
+ */
+static int
+addr_open(struct store_db *db, char *err, size_t errlen)
+{
+	int64_t max_id, end, below, first;
+	struct timespec t0, t1;
+	sqlite3_stmt *st;
+	bool told = false;
+	int rv;
+
+	if ((db->db_addr = store_addr_buf_new()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", db->db_path);
+		return (-ENOMEM);
+	}
+	if ((rv = db_prepare(db, &st, "SELECT indexed_below FROM events_addr_state", err, errlen)) <
+		0)
+		return (rv);
+	rv = db_step_int(st, &db->db_indexed_below);
+	sqlite3_finalize(st);
+	if (rv < 0 || step_once(db->db_begin) < 0 || addr_after_delete(db, &max_id, &below) < 0 ||
+		step_once(db->db_commit) < 0)
+		goto fail;
+	addr_committed(db, max_id, below);
+	first = db->db_indexed_below;
+	end = addr_complete_end(max_id);
+	while (db->db_indexed_below < end) {
+		int64_t to = db->db_indexed_below + ADDR_CATCH_UP_BLOCKS * STORE_ADDR_BLOCK_IDS;
+
+		if (!told && end - first > ADDR_CATCH_UP_BLOCKS * STORE_ADDR_BLOCK_IDS) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			mm_notice("%s: writing the address table for ids %lld to %lld, once",
+				db->db_path, (long long)first, (long long)end - 1);
+			told = true;
+		}
+		to = to < end ? to : end;
+		store_addr_buf_truncate(db->db_addr, 0);
+		if (step_once(db->db_begin) < 0 || addr_load(db, db->db_indexed_below, to) < 0 ||
+			addr_write(db, to - 1, &below) < 0 || step_once(db->db_commit) < 0)
+			goto fail;
+		addr_committed(db, max_id, below);
+	}
+	if (told) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		mm_notice("%s: address table written in %.1f s", db->db_path,
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	if (addr_reload(db) < 0)
+		goto fail;
+	return (0);
+fail:
+	snprintf(err, errlen, "%s: cannot bring the address table up to date: %s", db->db_path,
+		sqlite3_errmsg(db->db_conn));
+	if (!sqlite3_get_autocommit(db->db_conn))
+		step_once(db->db_rollback);
+	return (-EIO);
+}
+
 static int
 db_setup_writer(struct store_db *db, char *err, size_t errlen)
 {
@@ -202,9 +417,18 @@ db_setup_writer(struct store_db *db, char *err, size_t errlen)
 		(rv = db_prepare_insert(db, &db->db_ins_events, sql_ins_event, CHUNK_ROWS,
 			 EVENT_PARAMS, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_event_id, sql_event_id, err, errlen)) < 0 ||
-		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0)
+		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_sel_max_id, "SELECT ifnull(max(id), 0) FROM events",
+			 err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_addr_ins, sql_addr_ins, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_addr_set,
+			 "UPDATE events_addr_state SET indexed_below = ?1", err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_addr_trim, sql_addr_trim, err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_addr_from, "DELETE FROM events_addr WHERE blk >= ?1",
+			 err, errlen)) < 0 ||
+		(rv = db_prepare(db, &db->db_addr_load, sql_addr_load, err, errlen)) < 0)
 		return (rv);
-	return (0);
+	return (addr_open(db, err, errlen));
 }
 
 static int
@@ -245,6 +469,11 @@ store_db_open(const char *path, unsigned flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(db->db_conn, 1);
 	sqlite3_busy_timeout(db->db_conn, STORE_DB_BUSY_MS);
+	if (store_addr_register(db->db_conn) < 0) {
+		snprintf(err, errlen, "%s: cannot register mm_addr_ids(): %s", path,
+			sqlite3_errmsg(db->db_conn));
+		goto fail;
+	}
 	rv = (flags & STORE_DB_READER) ? db_setup_reader(db, err, errlen)
 				       : db_setup_writer(db, err, errlen);
 	if (rv < 0)
@@ -284,6 +513,13 @@ store_db_close(struct store_db *db)
 	sqlite3_finalize(db->db_del_oldest);
 	sqlite3_finalize(db->db_page_count);
 	sqlite3_finalize(db->db_freelist);
+	sqlite3_finalize(db->db_sel_max_id);
+	sqlite3_finalize(db->db_addr_ins);
+	sqlite3_finalize(db->db_addr_set);
+	sqlite3_finalize(db->db_addr_trim);
+	sqlite3_finalize(db->db_addr_from);
+	sqlite3_finalize(db->db_addr_load);
+	store_addr_buf_free(db->db_addr);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(db->db_conn);
 	free(db->db_path);
@@ -339,15 +575,6 @@ bind_flow(sqlite3_stmt *st, int o, const struct store_row *r)
 	bind_opt_int(st, o + 10, has && f->fl_age >= 0, f->fl_age);
 }
 
-static int
-step_once(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -EIO);
-}
-
 /* Binds an event row from parameter o + 1 on. */
 static void
 bind_event(sqlite3_stmt *st, int o, int64_t producer, const struct store_row *r)
@@ -384,7 +611,7 @@ insert_row(struct store_db *db, int64_t producer, struct store_row *r)
 		return (-EIO);
 	/* A duplicate changes nothing. */
 	r->r_inserted = sqlite3_changes(db->db_conn) == 1;
-	return (0);
+	return (r->r_inserted ? addr_add(db, sqlite3_last_insert_rowid(db->db_conn), r) : 0);
 }
 
 /*
@@ -418,6 +645,8 @@ insert_chunk(struct store_db *db, int64_t producer, struct store_row *rows)
 		}
 		r->r_inserted = id > last - n;
 		found += r->r_inserted;
+		if (r->r_inserted && addr_add(db, id, r) < 0)
+			return (-ENOMEM);
 	}
 	if (n == 0)
 		for (int i = 0; i < CHUNK_ROWS; i++)
@@ -430,10 +659,24 @@ int
 store_db_insert(
 	struct store_db *db, struct store_batch *batches, size_t nb, char *err, size_t errlen)
 {
+	int64_t max_id, below;
+	size_t held;
+	int rv;
+
 	if (step_once(db->db_begin) < 0) {
 		snprintf(err, errlen, "%s: BEGIN: %s", db->db_path, sqlite3_errmsg(db->db_conn));
 		return (-EIO);
 	}
+	if (db->db_addr_reload) {
+		if ((rv = addr_reload(db)) < 0) {
+			snprintf(err, errlen, "%s: reading the newest addresses: %s", db->db_path,
+				rv == -ENOMEM ? "out of memory" : sqlite3_errmsg(db->db_conn));
+			step_once(db->db_rollback);
+			return (-EIO);
+		}
+		db->db_addr_reload = false;
+	}
+	held = store_addr_buf_len(db->db_addr);
 	for (size_t k = 0; k < nb; k++) {
 		struct store_batch *b = &batches[k];
 		/* SQLite integers are signed: producer ids past 2^63 are kept bit for bit. */
@@ -444,14 +687,15 @@ store_db_insert(
 			bool chunk = b->sb_n - i >= CHUNK_ROWS;
 			uint32_t m = chunk ? CHUNK_ROWS : 1;
 
-			if ((chunk ? insert_chunk(db, producer, &b->sb_rows[i])
-				   : insert_row(db, producer, &b->sb_rows[i])) < 0) {
+			if ((rv = chunk ? insert_chunk(db, producer, &b->sb_rows[i])
+					: insert_row(db, producer, &b->sb_rows[i])) < 0) {
 				snprintf(err, errlen,
 					"%s: insert of producer %llu seq %lld-%lld: %s",
 					db->db_path, (unsigned long long)b->sb_producer,
 					(long long)b->sb_rows[i].r_seq,
 					(long long)b->sb_rows[i + m - 1].r_seq,
-					sqlite3_errmsg(db->db_conn));
+					rv == -ENOMEM ? "out of memory"
+						      : sqlite3_errmsg(db->db_conn));
 				goto rollback;
 			}
 			for (uint32_t j = i; j < i + m; j++)
@@ -459,14 +703,21 @@ store_db_insert(
 			i += m;
 		}
 	}
+	if (db_step_int(db->db_sel_max_id, &max_id) < 0 || addr_write(db, max_id, &below) < 0) {
+		snprintf(err, errlen, "%s: address table: %s", db->db_path,
+			sqlite3_errmsg(db->db_conn));
+		goto rollback;
+	}
 	if (step_once(db->db_commit) < 0) {
 		snprintf(err, errlen, "%s: COMMIT: %s", db->db_path, sqlite3_errmsg(db->db_conn));
 		goto rollback;
 	}
+	addr_committed(db, max_id, below);
 	return (0);
 rollback:
 	if (!sqlite3_get_autocommit(db->db_conn))
 		step_once(db->db_rollback);
+	store_addr_buf_truncate(db->db_addr, held);
 	for (size_t k = 0; k < nb; k++) {
 		batches[k].sb_inserted = 0;
 		for (uint32_t i = 0; i < batches[k].sb_n; i++)
@@ -488,20 +739,37 @@ store_db_size(struct store_db *db, uint64_t *used, uint64_t *file)
 	return (0);
 }
 
-/* Deletes up to batch rows older than before; returns the count or -EIO. */
+/*
+ * Deletes up to batch rows older than before, and what the address table
+ * had of them, in one transaction; returns the count or -EIO.
+ */
 static int64_t
 delete_oldest(struct store_db *db, int64_t before, uint32_t batch)
 {
 	sqlite3_stmt *st = db->db_del_oldest;
-	int rc;
+	int64_t n, max_id, below;
 
+	if (step_once(db->db_begin) < 0)
+		return (-EIO);
 	sqlite3_bind_int64(st, 1, before);
 	sqlite3_bind_int64(st, 2, batch);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return (-EIO);
-	return (sqlite3_changes64(db->db_conn));
+	if (step_once(st) < 0)
+		goto rollback;
+	if ((n = sqlite3_changes64(db->db_conn)) == 0) {
+		step_once(db->db_rollback);
+		return (0);
+	}
+	if (addr_after_delete(db, &max_id, &below) < 0 || step_once(db->db_commit) < 0)
+		goto rollback;
+	/* The newest ids went: they will be given again; the next insert reloads the buffer. */
+	if (max_id < db->db_max_id)
+		db->db_addr_reload = true;
+	addr_committed(db, max_id, below);
+	return (n);
+rollback:
+	if (!sqlite3_get_autocommit(db->db_conn))
+		step_once(db->db_rollback);
+	return (-EIO);
 }
 
 int

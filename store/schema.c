@@ -17,7 +17,7 @@
  *     keyed by the event's id, filled from events already stored, and a
  *     trigger that removes the flow row when retention removes the event.
  *  3  the address indexes lead with the block of ids an event belongs to,
- *     (id >> STORE_ADDR_BLOCK_SHIFT, addr): consecutive events then land in
+ *     (id >> 13, addr): consecutive events then land in
  *     one narrow stretch of each index instead of all over it.  With
  *     (addr) alone, every event dirtied a page of its own in each of the two
  *     indexes, which each commit wrote to the WAL whole: three quarters of
@@ -29,12 +29,18 @@
  *     flow event and no trigger; events_type_ts leaves out flow events, the
  *     bulk of the table, whose type queries take events_ts, now ending in
  *     event_type so that it answers them alone; the id blocks of the address
- *     indexes shrink to 1024 ids (STORE_ADDR_BLOCK_SHIFT), about what one
+ *     indexes shrink to 1024 ids (id >> 10), about what one
  *     commit adds, so a commit rewrites a few pages of each rather than most
  *     of an 8192-id block.  Each index entry cost the writer about a
  *     microsecond; the three changes took it from 7 to 4 microseconds per
  *     event (docs/mamori-store.md, PERFORMANCE).  A type query other than
  *     flow says "event_type <> 'flow'" for SQLite to take the partial index.
+ *  5  the address indexes give way to events_addr (store_addr.h), which the
+ *     writer fills a block of 8192 ids at a time, sorted, many entries to a
+ *     row: an index entry put into the middle of a b-tree cost the writer
+ *     about a microsecond, two per event.  The migration leaves the table
+ *     empty with indexed_below 0: the writer fills it when it opens the
+ *     database (store/db.c), as it does with any block it has not written.
  *
  * A step never changes once released: changes are new steps.
  */
@@ -45,6 +51,7 @@
 
 #include <mamori/log.h>
 
+#include "store_addr.h"
 #include "store_schema.h"
 #include "store_time.h"
 
@@ -109,13 +116,11 @@ static const struct store_migration migrations[] = {
 		"	json_extract(raw, '$.flow.age')\n"
 		"	FROM events WHERE event_type = 'flow'\n"
 		"	AND json_type(raw, '$.flow') = 'object';\n" },
-	/* The shift of schema version 3; version 4 has STORE_ADDR_BLOCK_SHIFT. */
 	{ 3, "address indexes by id block",
 		"DROP INDEX events_src;\n"
 		"DROP INDEX events_dest;\n"
 		"CREATE INDEX events_src ON events (id >> 13, src_addr);\n"
 		"CREATE INDEX events_dest ON events (id >> 13, dest_addr);\n" },
-	/* 10 is STORE_ADDR_BLOCK_SHIFT. */
 	{ 4, "flow columns in events, leaner indexes",
 		"ALTER TABLE events ADD COLUMN has_flow INTEGER;\n"
 		"ALTER TABLE events ADD COLUMN flow_pkts_toserver INTEGER;\n"
@@ -152,12 +157,25 @@ static const struct store_migration migrations[] = {
 		"DROP INDEX events_dest;\n"
 		"CREATE INDEX events_src ON events (id >> 10, src_addr);\n"
 		"CREATE INDEX events_dest ON events (id >> 10, dest_addr);\n" },
+	{ 5, "address table",
+		"CREATE TABLE events_addr (\n"
+		"	id INTEGER PRIMARY KEY,\n"
+		"	blk INTEGER NOT NULL,      -- events.id >> 13\n"
+		"	first_addr BLOB NOT NULL,\n"
+		"	last_addr BLOB NOT NULL,\n"
+		"	entries BLOB NOT NULL      -- (address, offset in blk), sorted\n"
+		");\n"
+		"CREATE INDEX events_addr_blk ON events_addr (blk, last_addr, first_addr);\n"
+		"CREATE TABLE events_addr_state (indexed_below INTEGER NOT NULL);\n"
+		"INSERT INTO events_addr_state VALUES (0);\n"
+		"DROP INDEX events_src;\n"
+		"DROP INDEX events_dest;\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(STORE_APPLICATION_ID == 1296913236, "the id in migration 1 is STORE_APPLICATION_ID");
-_Static_assert(STORE_ADDR_BLOCK_SHIFT == 10, "the shift in migration 4 is STORE_ADDR_BLOCK_SHIFT");
+_Static_assert(STORE_ADDR_BLOCK_SHIFT == 13, "the block of migration 5 is STORE_ADDR_BLOCK_SHIFT");
 
 int
 store_schema_latest(void)

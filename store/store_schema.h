@@ -15,14 +15,6 @@
 #define STORE_APPLICATION_ID 0x4d4d5354
 
 /*
- * The address indexes are on (id >> STORE_ADDR_BLOCK_SHIFT, addr): blocks of
- * 1024 consecutive ids.  A query by address probes every block; the
- * expression is written out in migration 4 and in the queries, which must
- * match it for SQLite to use the indexes.
- */
-#define STORE_ADDR_BLOCK_SHIFT 10
-
-/*
  * The one event type the type index leaves out (migration 4): a query for
  * any other type adds "event_type <> 'flow'" so that SQLite may use it.
  */

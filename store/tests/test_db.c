@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "mm_test.h"
+#include "store_addr.h"
 #include "store_db.h"
 #include "store_query.h"
 #include "store_schema.h"
@@ -100,10 +101,14 @@ MM_TEST(migrate_empty)
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
 				 "'wal'"),
 		1);
-	MM_ASSERT_EQ(
-		sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events', "
-			    "'flow', 'events_ts', 'events_type_ts', 'events_src', 'events_dest')"),
-		6);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events', "
+				 "'flow', 'events_ts', 'events_type_ts', 'events_addr', "
+				 "'events_addr_blk', 'events_addr_state')"),
+		7);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'events_src' "
+				 "OR name LIKE 'events_dest'"),
+		0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 0);
 	store_db_close(db);
 }
 
@@ -176,12 +181,12 @@ MM_TEST(migrate_from_v2)
 			     "'{}')"),
 		0);
 
-	/* Versions 3 and 4 rebuild both address indexes on (id block, address). */
+	/* Versions 3 and 4 rebuilt the address indexes, version 5 drops them. */
 	MM_ASSERT((db = open_db(path)) != NULL);
 	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
 	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events_src', "
-				 "'events_dest') AND sql LIKE '%(id >> 10, %_addr)'"),
-		2);
+				 "'events_dest')"),
+		0);
 	MM_ASSERT((q = open_query(path)) != NULL);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.2.0/24\"}"), 1);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.0.0.0/8\"}"), 2);
@@ -232,6 +237,61 @@ MM_TEST(migrate_from_v3)
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"flow\"}"), 1);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"type\": \"alert\"}"), 1);
 	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.9.9.9\"}"), 1);
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/*
+ * Version 5: the address indexes go, and the writer writes the address table
+ * of the complete blocks at its first start.
+ */
+MM_TEST(migrate_from_v4)
+{
+	uint8_t src[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [13] = 5 };
+	const char *path = db_path();
+	struct store_query *q;
+	struct store_db *db;
+	sqlite3_stmt *st;
+	sqlite3 *conn;
+	char err[256];
+
+	/* 20,000 rows of version 4, one source address for each: 10.5.x.y. */
+	MM_ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_schema_migrate(conn, 4, err, sizeof(err)), 0);
+	MM_ASSERT_EQ(sqlite3_prepare_v2(conn,
+			     "INSERT INTO events (producer, seq, ts, event_type, src_ip, src_addr, "
+			     "raw) VALUES (1, ?1, ?1, 'alert', ?2, ?3, '{}')",
+			     -1, &st, NULL),
+		SQLITE_OK);
+	sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL);
+	for (int i = 0; i < 20000; i++) {
+		char ip[32];
+
+		src[14] = (uint8_t)(i >> 8);
+		src[15] = (uint8_t)i;
+		snprintf(ip, sizeof(ip), "10.5.%d.%d", src[14], src[15]);
+		sqlite3_bind_int(st, 1, i + 1);
+		sqlite3_bind_text(st, 2, ip, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 3, src, 16, SQLITE_TRANSIENT);
+		MM_ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL);
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+
+	MM_ASSERT((db = open_db(path)) != NULL);
+	MM_ASSERT_EQ(store_schema_version(store_db_conn(db)), store_schema_latest());
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('events_src', "
+				 "'events_dest')"),
+		0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 16384);
+	MM_ASSERT_EQ(sql_int(db, "SELECT sum(length(entries)) FROM events_addr"),
+		16383 * STORE_ADDR_ENTRY);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.5.0.0/16\"}"), 20000);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.5.12.0/24\"}"), 256);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.5.78.31\"}"), 1);
 	store_query_close(q);
 	store_db_close(db);
 }
@@ -649,6 +709,194 @@ MM_TEST(query_id_blocks)
 	store_db_close(db);
 }
 
+/*
+ * n alerts from seq first on, 1 s apart from ts, from 10.k.(i / 256).(i % 256)
+ * to 198.51.100.1, in batches of 500.
+ */
+static int
+insert_from(struct store_db *db, int64_t first, uint32_t n, int64_t ts, int k)
+{
+	for (uint32_t done = 0; done < n;) {
+		struct batch *b = batch_new();
+		char err[512], src[32];
+		int rv;
+
+		while (b->b_n < 500 && done < n) {
+			snprintf(src, sizeof(src), "10.%d.%u.%u", k, done / 256 % 256, done % 256);
+			batch_add(
+				b, ts + (int64_t)done * NS, "alert", src, "198.51.100.1", NULL, 0);
+			done++;
+		}
+		if ((rv = batch_parse(b, first + done - b->b_n)) == 0) {
+			struct store_batch sb = { 1, b->b_rows, b->b_n, 0 };
+
+			if ((rv = store_db_insert(db, &sb, 1, err, sizeof(err))) < 0)
+				fprintf(stderr, "  %s\n", err);
+		}
+		batch_free(b);
+		if (rv < 0)
+			return (rv);
+	}
+	return (0);
+}
+
+/* The store's count for ip equals the count of the rows where holds. */
+static bool
+same_count(struct store_db *db, struct store_query *q, const char *ip, const char *where)
+{
+	char req[96], sql[160];
+	int64_t theirs, ours;
+
+	snprintf(req, sizeof(req), "{\"op\": \"count\", \"ip\": \"%s\"}", ip);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE %s", where);
+	ours = ask_count(q, req);
+	theirs = sql_int(db, sql);
+	if (ours != theirs)
+		fprintf(stderr, "  %s: %lld, expected %lld\n", ip, (long long)ours,
+			(long long)theirs);
+	return (ours == theirs);
+}
+
+/* Entries events_addr holds for block blk. */
+static int64_t
+entries_of(struct store_db *db, int blk)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql),
+		"SELECT ifnull(sum(length(entries)), 0) / %d FROM events_addr WHERE blk = %d",
+		STORE_ADDR_ENTRY, blk);
+	return (sql_int(db, sql));
+}
+
+/*
+ * The writer adds a block's addresses once the block is complete, also when
+ * part of it came before a restart; the newest ids are read from events.
+ */
+MM_TEST(addr_table_blocks)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+
+	MM_ASSERT(db != NULL);
+	/* ids 1..20000: blocks 0 and 1 complete, block 2 not. */
+	MM_ASSERT_EQ(insert_from(db, 1, 20000, T0, 1), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 16384);
+	/* Two addresses an event; id 0 is never given. */
+	MM_ASSERT_EQ(entries_of(db, 0), 2 * 8191);
+	MM_ASSERT_EQ(entries_of(db, 1), 2 * 8192);
+	MM_ASSERT_EQ(entries_of(db, 2), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events_addr WHERE blk = 1"),
+		2 * 8192 / STORE_ADDR_CHUNK);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT(same_count(db, q, "10.1.0.0/16", "src_ip LIKE '10.1.%'"));
+	MM_ASSERT(same_count(db, q, "198.51.100.1", "dest_ip = '198.51.100.1'"));
+	/* One event in block 0, in block 1 and in block 2, each found. */
+	MM_ASSERT(same_count(db, q, "10.1.4.0/24", "src_ip LIKE '10.1.4.%'"));
+	MM_ASSERT(same_count(db, q, "10.1.50.7", "src_ip = '10.1.50.7'"));
+	MM_ASSERT(same_count(db, q, "10.1.77.255", "src_ip = '10.1.77.255'"));
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.1.77.255\"}"), 1);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.9.0.0/16\"}"), 0);
+	store_query_close(q);
+
+	/* A restart: block 2's first 3,617 ids were in memory only. */
+	store_db_close(db);
+	MM_ASSERT((db = open_db(path)) != NULL);
+	MM_ASSERT_EQ(insert_from(db, 20001, 10000, T0 + 20000 * NS, 2), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 24576);
+	MM_ASSERT_EQ(entries_of(db, 2), 2 * 8192);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT(same_count(db, q, "10.1.0.0/16", "src_ip LIKE '10.1.%'"));
+	MM_ASSERT(same_count(db, q, "10.2.0.0/16", "src_ip LIKE '10.2.%'"));
+	MM_ASSERT(same_count(db, q, "10.0.0.0/8", "1"));
+	MM_ASSERT(same_count(db, q, "::/0", "1"));
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/*
+ * Retention that deletes the newest ids: SQLite gives them again, the
+ * address table forgets their blocks and writes them anew.
+ */
+MM_TEST(addr_table_newest_deleted)
+{
+	struct store_retention rt = { 1000 * NS, 0, 4000 };
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	uint64_t deleted;
+
+	MM_ASSERT(db != NULL);
+	/* ids 1..10000 new, 10001..20000 old (a spool drained late, say). */
+	MM_ASSERT_EQ(insert_from(db, 1, 10000, T0 + 100000 * NS, 1), 0);
+	MM_ASSERT_EQ(insert_from(db, 10001, 10000, T0, 2), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 16384);
+	MM_ASSERT_EQ(retain_all(db, &rt, T0 + 50000 * NS, &deleted), 0);
+	MM_ASSERT_EQ(deleted, 10000);
+	MM_ASSERT_EQ(sql_int(db, "SELECT max(id) FROM events"), 10000);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 8192);
+	MM_ASSERT_EQ(entries_of(db, 1), 0);
+	/* ids 10001..20000 again, other addresses. */
+	MM_ASSERT_EQ(insert_from(db, 20001, 10000, T0 + 200000 * NS, 3), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT min(id) FROM events WHERE src_ip LIKE '10.3.%'"), 10001);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 16384);
+	MM_ASSERT_EQ(entries_of(db, 1), 2 * 8192);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT_EQ(ask_count(q, "{\"op\": \"count\", \"ip\": \"10.2.0.0/16\"}"), 0);
+	MM_ASSERT(same_count(db, q, "10.1.0.0/16", "src_ip LIKE '10.1.%'"));
+	MM_ASSERT(same_count(db, q, "10.3.0.0/16", "src_ip LIKE '10.3.%'"));
+	MM_ASSERT(same_count(db, q, "10.3.20.5", "src_ip = '10.3.20.5'"));
+	store_query_close(q);
+
+	/* Everything goes: the table empties, and fills again from id 1. */
+	MM_ASSERT_EQ(retain_all(db, &rt, T0 + 900000 * NS, &deleted), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events_addr"), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT indexed_below FROM events_addr_state"), 0);
+	MM_ASSERT_EQ(insert_from(db, 40001, 9000, T0 + 900000 * NS, 4), 0);
+	MM_ASSERT_EQ(sql_int(db, "SELECT min(id) FROM events"), 1);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	MM_ASSERT(same_count(db, q, "10.4.0.0/16", "src_ip LIKE '10.4.%'"));
+	MM_ASSERT(same_count(db, q, "10.4.34.0/24", "src_ip LIKE '10.4.34.%'"));
+	store_query_close(q);
+	store_db_close(db);
+}
+
+/* A row of events_addr that is not entries of its block: the query says so. */
+MM_TEST(addr_table_malformed)
+{
+	static const uint8_t lo[16] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t hi[16] = { [0 ... 15] = 0xff };
+	uint8_t e[3 * STORE_ADDR_ENTRY] = { 0 };
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	const char *why;
+	json_t *a;
+
+	MM_ASSERT(db != NULL);
+	MM_ASSERT_EQ(insert_from(db, 1, 9000, T0, 1), 0);
+	sql_int(db, "UPDATE events_addr SET entries = x'0102' WHERE id = 3");
+	MM_ASSERT((q = open_query(path)) != NULL);
+	a = ask(q, "{\"op\": \"count\", \"ip\": \"10.0.0.0/8\"}");
+	MM_ASSERT(a != NULL && json_is_false(json_object_get(a, "ok")));
+	why = json_string_value(json_object_get(a, "error"));
+	MM_ASSERT(why != NULL && strstr(why, "events_addr") != NULL);
+	json_decref(a);
+	store_query_close(q);
+	store_db_close(db);
+
+	/* The decoder: whole entries, in order, offsets inside the block. */
+	MM_ASSERT_EQ(store_addr_match(0, e, sizeof(e), lo, hi, NULL, NULL), 0);
+	MM_ASSERT_EQ(store_addr_match(0, e, sizeof(e) - 1, lo, hi, NULL, NULL), -EBADMSG);
+	e[0] = 1;
+	MM_ASSERT_EQ(store_addr_match(0, e, sizeof(e), lo, hi, NULL, NULL), -EBADMSG);
+	e[0] = 0;
+	e[STORE_ADDR_ENTRY + 16] = 0x20;
+	MM_ASSERT_EQ(store_addr_match(0, e, sizeof(e), lo, hi, NULL, NULL), -EBADMSG);
+	MM_ASSERT_EQ(store_addr_match(-1, e, 0, lo, hi, NULL, NULL), -EBADMSG);
+}
+
 MM_TEST(query_malformed)
 {
 	static const char *const bad[] = {
@@ -869,6 +1117,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(migrate_from_v1),
 	MM_TEST_ENTRY(migrate_from_v2),
 	MM_TEST_ENTRY(migrate_from_v3),
+	MM_TEST_ENTRY(migrate_from_v4),
 	MM_TEST_ENTRY(partial_type_index),
 	MM_TEST_ENTRY(refuse_newer_and_foreign),
 	MM_TEST_ENTRY(insert_and_duplicates),
@@ -876,6 +1125,9 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(per_type_rows),
 	MM_TEST_ENTRY(query_filters),
 	MM_TEST_ENTRY(query_id_blocks),
+	MM_TEST_ENTRY(addr_table_blocks),
+	MM_TEST_ENTRY(addr_table_newest_deleted),
+	MM_TEST_ENTRY(addr_table_malformed),
 	MM_TEST_ENTRY(query_malformed),
 	MM_TEST_ENTRY(query_paging),
 	MM_TEST_ENTRY(retention_age),
