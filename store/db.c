@@ -31,9 +31,9 @@
 #define SIZE_LOW_PERCENT 90
 /*
  * SQLite's page cache for the writer, in KB (a negative cache_size).  The
- * writer works at the ends of the b-trees: a few hundred pages.  A larger cache costs time: every
- * commit walks the whole of its hash table (it was 6% of the writer's CPU at
- * 64 MB).
+ * writer works at the ends of the b-trees: a few hundred pages.  A larger
+ * cache costs time: every commit walks the whole of its hash table (it was 6%
+ * of the writer's CPU at 64 MB).
  */
 #define WRITER_CACHE_KB 16384
 /* The WAL file is truncated to this after a checkpoint. */
