@@ -261,7 +261,7 @@ nf_rec_finish(struct nf_ctx *c, const struct nf_template *t, const struct nf_rec
 {
 	const struct mm_nf_limits *lim = &c->c_nf->nf_lim;
 	uint64_t pkts[2], bytes[2];
-	int64_t first, last, ref = (int64_t)export_ns;
+	int64_t first = 0, last = 0, ref = (int64_t)export_ns;
 	struct mm_flow_rec fr, rev;
 	uint32_t rate;
 
