@@ -68,7 +68,7 @@ days_in_month(int y, int m)
 int
 store_time_parse(const char *s, size_t len, int64_t *ns)
 {
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
 	int64_t frac = 0, t;
 	size_t i = 0;
 

@@ -27,7 +27,7 @@ struct es_tst {
 	enum es_tst_state ts_state;
 	int64_t ts_time;   /* genTime, ES_TIME_NONE when unreadable */
 	char ts_tsa[256];  /* the TSA's certificate subject */
-	char ts_note[160]; /* what went wrong */
+	char ts_note[256]; /* what went wrong */
 };
 
 /*
