@@ -49,6 +49,7 @@ sql_int(struct store_db *db, const char *sql)
 }
 
 static struct store_query *open_query(const char *path);
+static int64_t page_all(struct store_query *q, const char *filters, int limit, bool desc);
 static int retain_all(
 	struct store_db *db, const struct store_retention *rt, int64_t now, uint64_t *deleted);
 static int64_t ask_count(struct store_query *q, const char *req);
@@ -862,6 +863,42 @@ MM_TEST(addr_table_newest_deleted)
 	store_db_close(db);
 }
 
+/*
+ * A page by address comes from the first rows in its order when it is there
+ * (a frequent address), else from the blocks; either way the same pages.
+ */
+MM_TEST(query_address_pages)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct store_query *q;
+	json_t *j, *ev;
+
+	MM_ASSERT(db != NULL);
+	/* 20,000 events of 10.1.x.y, then the newest 10,000 of 10.2.x.y. */
+	MM_ASSERT_EQ(insert_from(db, 1, 20000, T0, 1), 0);
+	MM_ASSERT_EQ(insert_from(db, 20001, 10000, T0 + 20000 * NS, 2), 0);
+	MM_ASSERT((q = open_query(path)) != NULL);
+	/* Newest first: 10.2 is first in the order, 10.1 right behind it. */
+	j = ask(q, "{\"op\": \"query\", \"ip\": \"10.1.0.0/16\", \"order\": \"desc\", "
+		   "\"limit\": 3}");
+	ev = json_array_get(json_object_get(j, "events"), 0);
+	MM_ASSERT_STREQ(json_string_value(json_object_get(ev, "src_ip")), "10.1.78.31");
+	MM_ASSERT(json_is_string(json_object_get(j, "next")));
+	json_decref(j);
+	MM_ASSERT_EQ(page_all(q, ", \"ip\": \"10.1.0.0/16\"", 1000, true), 20000);
+	MM_ASSERT_EQ(page_all(q, ", \"ip\": \"10.2.0.0/24\"", 50, true), 256);
+	/* Not among the first 20,000 rows of the order: the blocks find them. */
+	MM_ASSERT_EQ(page_all(q, ", \"ip\": \"10.1.0.7\"", 10, true), 1);
+	MM_ASSERT_EQ(page_all(q, ", \"ip\": \"10.2.0.0/24\"", 50, false), 256);
+	MM_ASSERT_EQ(
+		page_all(q, ", \"ip\": \"10.2.0.0/24\", \"since\": 1700010000000000000", 7, false),
+		256);
+	MM_ASSERT_EQ(page_all(q, ", \"ip\": \"10.9.0.0/16\"", 10, true), 0);
+	store_query_close(q);
+	store_db_close(db);
+}
+
 /* A row of events_addr that is not entries of its block: the query says so. */
 MM_TEST(addr_table_malformed)
 {
@@ -1127,6 +1164,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(query_id_blocks),
 	MM_TEST_ENTRY(addr_table_blocks),
 	MM_TEST_ENTRY(addr_table_newest_deleted),
+	MM_TEST_ENTRY(query_address_pages),
 	MM_TEST_ENTRY(addr_table_malformed),
 	MM_TEST_ENTRY(query_malformed),
 	MM_TEST_ENTRY(query_paging),
