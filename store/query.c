@@ -281,45 +281,45 @@ parse_request(json_t *req, enum op op, struct store_filter *f, char *err)
 }
 
 /*
- * How an address filter is answered.  Through events_addr (store_addr.h):
- * in each of its id blocks, from the lowest to the highest, the rows whose
- * range of addresses meets the filter's, and the ids mm_addr_ids() picks
- * out of them; with the rows of the ids past its bound (the newest, under
- * 8192), read from events.  NOT INDEXED keeps SQLite to that plan: left to
- * itself it reads the whole table in ts order for a page of a rare address.
- * That order is the better plan when the address is frequent (a busy host,
- * or a /8: its page is among the first rows read, where the blocks fetch and
- * sort every match), so a page is first looked for among the first
- * SCAN_FIRST_ROWS rows in its order (do_query()).  With both ends of a time
- * range, the ts index alone, the address checked on each row of the window
- * until the page is full: a busy host's /24 in the last minute took 15 ms
- * so, against 230 ms through the blocks at 10 million rows.
+ * How an address filter is answered.  Through events_addr (store_addr.h),
+ * "by blocks": in each of its id blocks, from the lowest to the highest, the
+ * rows whose range of addresses meets the filter's, and the ids
+ * mm_addr_ids() picks out of them; with the rows of the ids past its bound
+ * (the newest, under 8192), read from events.  NOT INDEXED keeps SQLite to
+ * that plan: left to itself it reads the whole table in ts order for a page
+ * of a rare address.  That order is the better plan when the address is
+ * frequent (a busy host, or a /8: its page is among the first rows read,
+ * where the blocks fetch and sort every match), so a page is first looked
+ * for among the first SCAN_FIRST_ROWS rows in its order (do_query()), then
+ * by blocks.  A count with both ends of a time range reads the window in
+ * the ts index, the address checked on each row: a busy host's /24 in the
+ * last minute took 15 ms so, against 230 ms by blocks at 10 million rows.
  */
 static bool
-ip_by_blocks(const struct store_filter *f)
+count_by_blocks(const struct store_filter *f)
 {
 	return (f->f_has_ip && !(f->f_has_since && f->f_has_until));
 }
 
 /* Appends "SELECT what FROM events", after the list of id blocks when they are probed. */
 static void
-sql_select(sqlite3_str *sql, const struct store_filter *f, const char *what)
+sql_select(sqlite3_str *sql, bool blocks, const char *what)
 {
-	if (ip_by_blocks(f))
+	if (blocks)
 		sqlite3_str_appendall(sql, "WITH RECURSIVE addr_block(b) AS ("
 					   "SELECT min(blk) FROM events_addr UNION ALL "
 					   "SELECT b + 1 FROM addr_block "
 					   "WHERE b < (SELECT max(blk) FROM events_addr)) ");
-	sqlite3_str_appendf(
-		sql, "SELECT %s FROM events%s", what, ip_by_blocks(f) ? " NOT INDEXED" : "");
+	sqlite3_str_appendf(sql, "SELECT %s FROM events%s", what, blocks ? " NOT INDEXED" : "");
 }
 
 /*
  * Appends the WHERE clause for f with numbered parameters ?1, ?2, ...;
- * bind_filter() binds them in the same order.
+ * bind_filter() binds them in the same order.  blocks: the address is
+ * looked up by blocks, else checked on each row read.
  */
 static void
-sql_where(sqlite3_str *sql, const struct store_filter *f)
+sql_where(sqlite3_str *sql, const struct store_filter *f, bool blocks)
 {
 	const char *and = " WHERE ";
 	int i = 1;
@@ -339,25 +339,21 @@ sql_where(sqlite3_str *sql, const struct store_filter *f)
 		COND("ts >= ?%d", i++);
 	if (f->f_has_until)
 		COND("ts < ?%d", i++);
-	if (ip_by_blocks(f)) {
-		/*
-		 * Each a rowid lookup or range, which SQLite answers one after the
-		 * other.  Every row's own address is checked as well: an entry of
-		 * events_addr outlives a row that retention deleted, and its id may be
-		 * given again.
-		 */
+	/*
+	 * Through the blocks: rowid lookups and a rowid range, which SQLite
+	 * answers one after the other.  Every row's own address is checked as
+	 * well: an entry of events_addr outlives a row that retention deleted, and
+	 * its id may be given again.
+	 */
+	if (blocks)
 		COND("(id IN (SELECT j.value FROM addr_block AS k JOIN events_addr AS a "
 		     "ON a.blk = k.b AND a.last_addr >= ?%d AND a.first_addr <= ?%d, "
 		     "json_each(mm_addr_ids(a.blk, a.entries, ?%d, ?%d)) AS j) "
 		     "OR id >= (SELECT indexed_below FROM events_addr_state))",
 			i, i + 1, i, i + 1);
+	if (f->f_has_ip) {
 		COND("(src_addr BETWEEN ?%d AND ?%d OR dest_addr BETWEEN ?%d AND ?%d)", i, i + 1, i,
 			i + 1);
-		i += 2;
-	} else if (f->f_has_ip) {
-		/* A unary + keeps a column's index out of the plan. */
-		COND("(+src_addr BETWEEN ?%d AND ?%d OR +dest_addr BETWEEN ?%d AND ?%d)", i, i + 1,
-			i, i + 1);
 		i += 2;
 	}
 	if (f->f_text != NULL)
@@ -455,6 +451,7 @@ addr_in(sqlite3_stmt *st, int col, const struct store_filter *f)
  * A page of events.  With scan, f's address is checked here on at most
  * SCAN_FIRST_ROWS rows in the page's order: *complete says whether that was
  * enough to know the page (if not, the answer is NULL with no error).
+ * Without, an address is looked up by blocks.
  */
 static json_t *
 page(struct store_query *q, const struct store_filter *f, bool scan, bool *complete, char *err)
@@ -469,8 +466,8 @@ page(struct store_query *q, const struct store_filter *f, bool scan, bool *compl
 	*complete = true;
 	if (scan)
 		g.f_has_ip = false;
-	sql_select(sql, &g, "raw, ts, producer, seq, src_addr, dest_addr");
-	sql_where(sql, &g);
+	sql_select(sql, !scan && f->f_has_ip, "raw, ts, producer, seq, src_addr, dest_addr");
+	sql_where(sql, &g, !scan && f->f_has_ip);
 	sqlite3_str_appendf(sql,
 		f->f_desc ? " ORDER BY ts DESC, producer DESC, seq DESC LIMIT %lld"
 			  : " ORDER BY ts, producer, seq LIMIT %lld",
@@ -543,7 +540,7 @@ do_query(struct store_query *q, const struct store_filter *f, char *err)
 	bool complete;
 	json_t *a;
 
-	if (ip_by_blocks(f) && ((a = page(q, f, true, &complete, err)) != NULL || complete))
+	if (f->f_has_ip && ((a = page(q, f, true, &complete, err)) != NULL || complete))
 		return (a);
 	return (page(q, f, false, &complete, err));
 }
@@ -556,8 +553,8 @@ do_count(struct store_query *q, const struct store_filter *f, char *err)
 	json_t *a = NULL;
 	int rc;
 
-	sql_select(sql, f, "count(*)");
-	sql_where(sql, f);
+	sql_select(sql, count_by_blocks(f), "count(*)");
+	sql_where(sql, f, count_by_blocks(f));
 	if ((st = prepare(q, sql, err)) == NULL)
 		return (NULL);
 	bind_filter(st, f);
