@@ -270,7 +270,7 @@ sql_addr_ids(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 		snprintf(msg, sizeof(msg),
 			"events_addr: the entries of a row of block %lld are malformed: rebuild "
-			"the table (docs/mamori-store.md, MIGRATIONS)",
+			"the table (docs/mamori-store.md, STORAGE)",
 			(long long)blk);
 		sqlite3_free(sqlite3_str_finish(s));
 		sqlite3_result_error(ctx, msg, -1);

@@ -255,13 +255,14 @@ addr_set_below(struct store_db *db, int64_t below)
 static int
 addr_write(struct store_db *db, int64_t max_id, int64_t *below)
 {
-	int64_t end = addr_complete_end(max_id);
+	int64_t end = addr_complete_end(max_id), rv;
 
 	*below = db->db_indexed_below;
 	if (end <= *below)
 		return (0);
-	if (store_addr_buf_write(db->db_addr, db->db_addr_ins, end) < 0 ||
-		addr_set_below(db, end) < 0)
+	if ((rv = store_addr_buf_write(db->db_addr, db->db_addr_ins, end)) < 0)
+		return ((int)rv);
+	if (addr_set_below(db, end) < 0)
 		return (-EIO);
 	*below = end;
 	return (0);
@@ -310,8 +311,47 @@ addr_reload(struct store_db *db)
 	return (addr_load(db, db->db_indexed_below, INT64_MAX));
 }
 
-/* Blocks per transaction when the writer catches up at start. */
-#define ADDR_CATCH_UP_BLOCKS 64
+/*
+ * Blocks per transaction when the writer catches up at start: the buffer
+ * and its sorting room keep the memory of 8 blocks, about 10 MB.
+ */
+#define ADDR_CATCH_UP_BLOCKS 8
+
+/*
+ * events_addr_state as this writer leaves it: one row, a block's first id.
+ * Anything else (a damaged file) starts the address table over, which the
+ * catch-up then fills.
+ */
+static int
+addr_state(struct store_db *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	int rc, rows = 0;
+
+	if (sqlite3_prepare_v2(db->db_conn, "SELECT indexed_below FROM events_addr_state", -1, &st,
+		    NULL) != SQLITE_OK)
+		return (-EIO);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ++rows == 1)
+		v = sqlite3_column_type(st, 0) == SQLITE_INTEGER ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (-EIO);
+	if (rows == 1 && v >= 0 && v % STORE_ADDR_BLOCK_IDS == 0) {
+		db->db_indexed_below = v;
+		return (0);
+	}
+	mm_warn("%s: events_addr_state is damaged (%d rows, indexed_below %lld): the address "
+		"table is written anew",
+		db->db_path, rows, (long long)v);
+	db->db_indexed_below = 0;
+	return (sqlite3_exec(db->db_conn,
+			"BEGIN IMMEDIATE; DELETE FROM events_addr; DELETE FROM events_addr_state; "
+			"INSERT INTO events_addr_state VALUES (0); COMMIT",
+			NULL, NULL, NULL) == SQLITE_OK
+			? 0
+			: -EIO);
+}
 
 /*
  * At start: writes every complete block not in events_addr yet (all of
@@ -324,21 +364,14 @@ addr_open(struct store_db *db, char *err, size_t errlen)
 {
 	int64_t max_id, end, below, first;
 	struct timespec t0, t1;
-	sqlite3_stmt *st;
 	bool told = false;
-	int rv;
 
 	if ((db->db_addr = store_addr_buf_new()) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", db->db_path);
 		return (-ENOMEM);
 	}
-	if ((rv = db_prepare(db, &st, "SELECT indexed_below FROM events_addr_state", err, errlen)) <
-		0)
-		return (rv);
-	rv = db_step_int(st, &db->db_indexed_below);
-	sqlite3_finalize(st);
-	if (rv < 0 || step_once(db->db_begin) < 0 || addr_after_delete(db, &max_id, &below) < 0 ||
-		step_once(db->db_commit) < 0)
+	if (addr_state(db) < 0 || step_once(db->db_begin) < 0 ||
+		addr_after_delete(db, &max_id, &below) < 0 || step_once(db->db_commit) < 0)
 		goto fail;
 	addr_committed(db, max_id, below);
 	first = db->db_indexed_below;
@@ -703,9 +736,10 @@ store_db_insert(
 			i += m;
 		}
 	}
-	if (db_step_int(db->db_sel_max_id, &max_id) < 0 || addr_write(db, max_id, &below) < 0) {
+	if (db_step_int(db->db_sel_max_id, &max_id) < 0 ||
+		(rv = addr_write(db, max_id, &below)) < 0) {
 		snprintf(err, errlen, "%s: address table: %s", db->db_path,
-			sqlite3_errmsg(db->db_conn));
+			rv == -ENOMEM ? "out of memory" : sqlite3_errmsg(db->db_conn));
 		goto rollback;
 	}
 	if (step_once(db->db_commit) < 0) {
