@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mamori/bus.h>
 #include <mamori/log.h>
@@ -333,6 +335,30 @@ retain_step(struct store_ingest *ing)
 	return (rv > 0);
 }
 
+/*
+ * Ingest is as fast as the writer thread: ahead of the other threads it
+ * keeps the pipeline moving.  Lowering a nice value needs CAP_SYS_NICE or an
+ * RLIMIT_NICE that allows it (systemd's LimitNICE=); without either the
+ * writer runs as the process does, a little slower on a busy machine.
+ */
+static void
+writer_priority(int nice)
+{
+	pid_t tid = gettid();
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (errno != 0 || now == nice)
+		return;
+	if (setpriority(PRIO_PROCESS, (id_t)tid, nice) == 0)
+		mm_info("ingest: writer thread at nice %d", nice);
+	else
+		mm_notice("ingest: the writer thread stays at nice %d, not %d (store.writer_nice): "
+			  "%s; allow it with LimitNICE=%d (systemd) or CAP_SYS_NICE",
+			now, nice, strerror(errno), nice);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -344,6 +370,7 @@ writer_main(void *arg)
 
 	/* Named for top -H and perf. */
 	pthread_setname_np(pthread_self(), "store-writer");
+	writer_priority(ing->i_conf.ic_writer_nice);
 
 	pthread_mutex_lock(&ing->i_lock);
 	for (;;) {

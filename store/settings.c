@@ -187,6 +187,32 @@ load_sync(struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t 
 	return (0);
 }
 
+/* store.writer_nice: a nice value, -20 to 19. */
+static int
+load_nice(struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	char *end;
+	long n;
+	int rv;
+
+	s->s_writer_nice = STORE_DEFAULT_WRITER_NICE;
+	if ((rv = mm_cfg_get_str(cfg, NULL, "store.writer_nice", NULL, &v, err, errlen)) == -ENOENT)
+		return (0);
+	if (rv < 0)
+		return (rv);
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < -20 || n > 19) {
+		snprintf(err, errlen,
+			"%s: store.writer_nice: expected a nice value from -20 to 19, got '%s'",
+			mm_cfg_name(cfg), v);
+		return (-EINVAL);
+	}
+	s->s_writer_nice = (int)n;
+	return (0);
+}
+
 /* store.backend and, for postgresql, the database and the JetStream consumer. */
 static int
 load_backend(struct store_settings *s, const struct mm_cfg *cfg, char *err, size_t errlen)
@@ -283,6 +309,7 @@ store_settings_load(struct store_settings *s, const struct mm_cfg *cfg, char *er
 	 * sized for it, and central stores older than the setting kept all.
 	 */
 	if ((rv = load_sync(s, cfg, err, errlen)) < 0 ||
+		(rv = load_nice(s, cfg, err, errlen)) < 0 ||
 		(rv = load_backend(s, cfg, err, errlen)) < 0 ||
 		(rv = absent_ok(mm_cfg_get_u64(cfg, NULL, "store.retention.days",
 			 s->s_postgresql ? 0 : STORE_DEFAULT_DAYS, 0, 100000, &s->s_retention_days,

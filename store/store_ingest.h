@@ -35,6 +35,7 @@ struct store_ingest_conf {
 	struct store_live *ic_live; /* NULL: no live view */
 	const struct store_retention *ic_retention;
 	unsigned ic_retention_ms; /* 0: STORE_RETENTION_INTERVAL_MS */
+	int ic_writer_nice;       /* the writer thread's nice value, if allowed */
 };
 
 struct store_ingest;

@@ -126,6 +126,36 @@ def test_cli(t, work):
     rc, out, err = mt.run([STORE, "--tls-require-client", "--check-config"])
     t.check(rc == 2 and "store.tls.ca" in err,
             "--tls-require-client without a CA exits 2 (%d)" % rc, err.splitlines()[:2])
+    rc, out, err = mt.run([STORE, "--writer-nice", "-30", "--check-config"])
+    t.check(rc == 2 and "store.writer_nice" in err and "-20 to 19" in err,
+            "--writer-nice -30 exits 2 (%d) naming store.writer_nice and its range" % rc,
+            err.splitlines()[:2])
+
+
+def thread_nice(pid, name):
+    """The nice value of pid's thread called name, or None."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() != name:
+                    continue
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                # The fields after the command name, which ends at the last ')'.
+                return int(f.read().rsplit(")", 1)[1].split()[16])
+        except OSError:
+            continue
+    return None
+
+
+def test_writer_nice(t, st):
+    nice = thread_nice(st.proc.pid, "store-writer")
+    if os.geteuid() == 0:
+        t.check(nice == -10, "the writer thread runs at nice -10 (%s), the default" % nice)
+    else:
+        t.check(nice == os.getpriority(os.PRIO_PROCESS, 0) and
+                "stays at nice" in st.log_text(),
+                "unprivileged, the writer stays at the process's nice value (%s) and the "
+                "log says why" % nice)
 
 
 def test_ingest(t, st):
@@ -453,6 +483,7 @@ def main():
         sock = os.stat(os.path.join(st.run, "ingest.ipc")).st_mode & 0o777
         t.check(mode == 0o700 and sock == 0o600,
                 "runtime directory 0700 (%o), sockets 0600 (%o)" % (mode, sock))
+        test_writer_nice(t, st)
         test_ingest(t, st)
         test_rate(t, st)
         test_kill9(t, st)
