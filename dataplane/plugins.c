@@ -567,14 +567,20 @@ plg_unload(struct plg_set *set)
 	for (unsigned i = set->ps_n; i-- > 0;) {
 		struct plg_plugin *p = set->ps_v[i];
 
-		for (unsigned w = 0; w < set->ps_nslots; w++) {
+		for (unsigned w = 0; w < set->ps_nslots; w++)
 			if (p->p_lcore[w] != NULL && p->p_d->pd_lcore_fini != NULL)
 				p->p_d->pd_lcore_fini(
 					p->p_global, p->p_lcore[w], set->ps_env.e_worker_lcore[w]);
-			rte_free(p->p_lcore[w]);
-		}
+		/*
+		 * The lcore blocks outlive pd_fini: a plugin's own threads may read
+		 * them until pd_fini has stopped them (c2detect's analysis thread
+		 * drains each lcore's ring).  Freed before, DPDK's heap wrote its
+		 * bookkeeping over them and the thread read a ring of billions.
+		 */
 		if (p->p_d->pd_fini != NULL)
 			p->p_d->pd_fini(p->p_global);
+		for (unsigned w = 0; w < set->ps_nslots; w++)
+			rte_free(p->p_lcore[w]);
 		for (unsigned c = 0; c < p->p_ncounters; c++)
 			free(p->p_counter_names[c]);
 		rte_free(p->p_global);
