@@ -181,6 +181,9 @@ def main():
                            "--set", "plugins.probe.min_bytes=0"], env=env)
     c.check(rc == 0, "mamorid runs on with the good plugins (exit %d)" % rc,
             err.splitlines()[-5:] if rc != 0 else None)
+    c.check("freed before pd_fini" not in err,
+            "the probe's lcore blocks are still there at pd_fini",
+            [l for l in err.splitlines() if "pd_fini" in l])
     for name, reason in BROKEN.items():
         lines = [l for l in err.splitlines() if "test_%s.so" % name in l]
         c.check(len(lines) == 1 and reason in lines[0],

@@ -12,8 +12,18 @@
 #include <jansson.h>
 #include <mamori/plugin.h>
 
+#define PROBE_LCORES 64
+#define PROBE_MAGIC  0x9e3779b9
+
+/* An lcore's block, which must stay the plugin's until pd_fini has returned. */
+struct probe_lcore {
+	uint32_t pl_magic;
+};
+
 struct probe {
 	const struct mm_host *pr_host;
+	struct probe_lcore *pr_lcores[PROBE_LCORES];
+	unsigned pr_nlcores;
 	struct mm_plugin_ctx *pr_ctx;
 	int pr_pkts;  /* counter: packets seen in bursts */
 	int pr_flows; /* counter: flows seen starting */
@@ -88,7 +98,7 @@ probe_match(void *global, void *lcore_state, unsigned lcore, uint32_t pattern_id
 	(void)lcore;
 	(void)from;
 	(void)to;
-	if (pattern_id == PROBE_PATTERN_ID && pf->pf_magic == 0x9e3779b9)
+	if (pattern_id == PROBE_PATTERN_ID && pf->pf_magic == PROBE_MAGIC)
 		pf->pf_matches++;
 }
 
@@ -122,7 +132,7 @@ probe_flow_new(void *global, void *lcore_state, unsigned lcore, const struct mm_
 
 	(void)lcore_state;
 	(void)flow;
-	pf->pf_magic = 0x9e3779b9;
+	pf->pf_magic = PROBE_MAGIC;
 	pr->pr_host->h_counter_add(pr->pr_ctx, lcore, pr->pr_flows, 1);
 }
 
@@ -135,7 +145,7 @@ probe_burst(void *global, void *lcore_state, unsigned lcore, const struct mm_pkt
 	for (uint16_t i = 0; i < n; i++) {
 		struct probe_flow *pf = pkts[i].pk_flow_state;
 
-		if (pf->pf_magic != 0x9e3779b9)
+		if (pf->pf_magic != PROBE_MAGIC)
 			continue;
 		pf->pf_pkts++;
 		pf->pf_to_server += pkts[i].pk_to_server;
@@ -164,6 +174,33 @@ probe_flow_end(void *global, void *lcore_state, unsigned lcore, const struct mm_
 	ev.ev_len = sizeof(pe);
 	memcpy(ev.ev_data, &pe, sizeof(pe));
 	pr->pr_host->h_emit(pr->pr_ctx, lcore, &ev);
+}
+
+static int
+probe_lcore_init(void *global, void *lcore_state, unsigned lcore)
+{
+	struct probe *pr = global;
+	struct probe_lcore *pl = lcore_state;
+
+	(void)lcore;
+	pl->pl_magic = PROBE_MAGIC;
+	if (pr->pr_nlcores < PROBE_LCORES)
+		pr->pr_lcores[pr->pr_nlcores++] = pl;
+	return (0);
+}
+
+/* A plugin's own thread may read the lcore blocks until pd_fini stops it: they must be there. */
+static void
+probe_fini(void *global)
+{
+	struct probe *pr = global;
+	unsigned gone = 0;
+
+	for (unsigned i = 0; i < pr->pr_nlcores; i++)
+		gone += pr->pr_lcores[i]->pl_magic != PROBE_MAGIC;
+	if (gone > 0)
+		pr->pr_host->h_log(pr->pr_ctx, 3, "%u of %u lcore blocks freed before pd_fini",
+			gone, pr->pr_nlcores);
 }
 
 static void
@@ -197,7 +234,10 @@ MM_PLUGIN_DEFINE = {
 	.pd_event_types = probe_types,
 	.pd_global_size = sizeof(struct probe),
 	.pd_flow_size = sizeof(struct probe_flow),
+	.pd_lcore_size = sizeof(struct probe_lcore),
 	.pd_init = probe_init,
+	.pd_fini = probe_fini,
+	.pd_lcore_init = probe_lcore_init,
 	.pd_reload = probe_reload,
 	.pd_on_match = probe_match,
 	.pd_tick = probe_tick,
