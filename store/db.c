@@ -291,7 +291,6 @@ addr_after_delete(struct store_db *db, int64_t *max_id, int64_t *below)
 	int64_t end;
 
 	*below = db->db_indexed_below;
-	sqlite3_bind_int(db->db_addr_trim, 1, STORE_ADDR_BLOCK_SHIFT);
 	if (step_once(db->db_addr_trim) < 0 || db_step_int(db->db_sel_max_id, max_id) < 0)
 		return (-EIO);
 	if ((end = addr_complete_end(*max_id)) >= *below)
@@ -461,6 +460,8 @@ db_setup_writer(struct store_db *db, char *err, size_t errlen)
 			 err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_addr_load, sql_addr_load, err, errlen)) < 0)
 		return (rv);
+	/* A binding outlives sqlite3_reset(): the shift is bound once. */
+	sqlite3_bind_int(db->db_addr_trim, 1, STORE_ADDR_BLOCK_SHIFT);
 	return (addr_open(db, err, errlen));
 }
 
@@ -694,7 +695,7 @@ store_db_insert(
 {
 	int64_t max_id, below;
 	size_t held;
-	int rv;
+	int rv = 0;
 
 	if (step_once(db->db_begin) < 0) {
 		snprintf(err, errlen, "%s: BEGIN: %s", db->db_path, sqlite3_errmsg(db->db_conn));

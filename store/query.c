@@ -292,7 +292,7 @@ parse_request(json_t *req, enum op op, struct store_filter *f, char *err)
  * where the blocks fetch and sort every match), and a narrow window is best
  * read whole (a busy host's /24 in the last minute: 15 ms, against 230 ms by
  * blocks at 10 million rows).  So both are tried first, with a budget of rows
- * read (scan_rows()), and the blocks answer when it runs out.
+ * read (page(), count_window()), and the blocks answer when it runs out.
  */
 
 /* Appends "SELECT what FROM events", after the list of id blocks when they are probed. */

@@ -17,8 +17,8 @@
  *     keyed by the event's id, filled from events already stored, and a
  *     trigger that removes the flow row when retention removes the event.
  *  3  the address indexes lead with the block of ids an event belongs to,
- *     (id >> 13, addr): consecutive events then land in
- *     one narrow stretch of each index instead of all over it.  With
+ *     (id >> 13, addr): consecutive events then land in one narrow stretch
+ *     of each index instead of all over it.  With
  *     (addr) alone, every event dirtied a page of its own in each of the two
  *     indexes, which each commit wrote to the WAL whole: three quarters of
  *     the writer's time at a million rows, and growing with the table.  A
@@ -29,9 +29,9 @@
  *     flow event and no trigger; events_type_ts leaves out flow events, the
  *     bulk of the table, whose type queries take events_ts, now ending in
  *     event_type so that it answers them alone; the id blocks of the address
- *     indexes shrink to 1024 ids (id >> 10), about what one
- *     commit adds, so a commit rewrites a few pages of each rather than most
- *     of an 8192-id block.  Each index entry cost the writer about a
+ *     indexes shrink to 1024 ids (id >> 10), about what one commit adds, so a
+ *     commit rewrites a few pages of each rather than most of an 8192-id
+ *     block.  Each index entry cost the writer about a
  *     microsecond; the three changes took it from 7 to 4 microseconds per
  *     event (docs/mamori-store.md, PERFORMANCE).  A type query other than
  *     flow says "event_type <> 'flow'" for SQLite to take the partial index.

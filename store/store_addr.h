@@ -32,13 +32,6 @@
 #define STORE_ADDR_CHUNK       128 /* entries per row */
 #define STORE_ADDR_ENTRY       18  /* bytes per entry */
 
-/* The first id of the block after id's. */
-static inline int64_t
-store_addr_block_end(int64_t id)
-{
-	return (((id >> STORE_ADDR_BLOCK_SHIFT) + 1) << STORE_ADDR_BLOCK_SHIFT);
-}
-
 /* The entries of the ids not written to events_addr yet. */
 struct store_addr_buf;
 
