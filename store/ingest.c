@@ -294,7 +294,9 @@ store_batches(struct store_ingest *ing, struct ingest_ctx **cs, size_t n)
 		sb[i].sb_rows = cs[i]->c_rows;
 		sb[i].sb_n = cs[i]->c_batch.bb_count;
 	}
+	store_ckpt_writer_begin(ing->i_conf.ic_ckpt);
 	ok = store_db_insert(ing->i_conf.ic_db, sb, n, err, sizeof(err)) == 0;
+	store_ckpt_writer_end(ing->i_conf.ic_ckpt);
 	if (!ok) {
 		atomic_fetch_add(&ing->i_failed, n);
 		ratelog(&ing->i_log_failed, MM_LOG_ERR, "ingest: batch not stored", err);
@@ -326,7 +328,9 @@ retain_step(struct store_ingest *ing)
 
 	if (rt->rt_max_age_ns == 0 && rt->rt_max_bytes == 0)
 		return (false);
+	store_ckpt_writer_begin(ing->i_conf.ic_ckpt);
 	rv = store_db_retain(ing->i_conf.ic_db, rt, store_time_now(), &deleted, err, sizeof(err));
+	store_ckpt_writer_end(ing->i_conf.ic_ckpt);
 	atomic_fetch_add(&ing->i_retained, deleted);
 	if (rv < 0) {
 		ratelog(&ing->i_log_failed, MM_LOG_ERR, "retention", err);

@@ -500,6 +500,7 @@ store_start(struct store *st, const struct store_settings *s)
 		    &lc, err, sizeof(err)) < 0)
 		goto fail_msg;
 	ic.ic_db = st->st_db;
+	ic.ic_ckpt = st->st_ckpt;
 	ic.ic_sock = sock;
 	ic.ic_live = st->st_live;
 	ic.ic_retention = &st->st_retention;

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <nng/nng.h>
 
+#include "store_ckpt.h"
 #include "store_db.h"
 #include "store_live.h"
 
@@ -31,6 +32,7 @@
 
 struct store_ingest_conf {
 	struct store_db *ic_db;     /* the writer connection; used by the writer thread only */
+	struct store_ckpt *ic_ckpt; /* its checkpointer, or NULL */
 	nng_socket ic_sock;         /* an open rep socket; the ingest closes it */
 	struct store_live *ic_live; /* NULL: no live view */
 	const struct store_retention *ic_retention;

@@ -175,10 +175,11 @@ sql_int(struct store_db *db, const char *sql)
 
 /* The writer's loop: insert each batch as it is built, report every PROGRESS_ROWS. */
 static int
-insert_all(struct fill *f, struct store_db *db, uint64_t have)
+insert_all(struct fill *f, struct store_db *db, struct store_ckpt *ck, uint64_t have)
 {
 	uint64_t done = 0, mark = 0, t_mark = bench_mono_ns(), c_mark = bench_thread_ns();
 	char err[BENCH_ERRLEN], a[32];
+	int rv;
 
 	for (uint64_t k = 0; k < f->f_batches; k++) {
 		struct slot *s = &f->f_slot[k % SLOTS];
@@ -191,7 +192,10 @@ insert_all(struct fill *f, struct store_db *db, uint64_t have)
 		if (!s->s_full)
 			return (-EIO);
 		sb = (struct store_batch){ FILL_PRODUCER, s->s_rows, s->s_n, 0 };
-		if (store_db_insert(db, &sb, 1, err, sizeof(err)) != 0) {
+		store_ckpt_writer_begin(ck);
+		rv = store_db_insert(db, &sb, 1, err, sizeof(err));
+		store_ckpt_writer_end(ck);
+		if (rv != 0) {
 			fprintf(stderr, "events: fill: %s\n", err);
 			return (-EIO);
 		}
@@ -316,7 +320,7 @@ bench_fill(int argc, char **argv)
 		rv = -rv;
 		goto out;
 	}
-	rv = insert_all(&f, db, (uint64_t)have);
+	rv = insert_all(&f, db, ck, (uint64_t)have);
 	if (rv < 0) {
 		pthread_mutex_lock(&f.f_lock);
 		f.f_failed = true;

@@ -2,9 +2,11 @@
 /*
  * The store's database layer on real SQLite files: migrations, inserts and
  * duplicates, the per-type table, queries (filters, prefixes across id
- * blocks, paging) and retention by age and by size.
+ * blocks, paging), retention by age and by size, and the checkpointer's
+ * restarts of the WAL under a writer that does not pause.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include "mm_test.h"
 #include "store_addr.h"
+#include "store_ckpt.h"
 #include "store_db.h"
 #include "store_query.h"
 #include "store_schema.h"
@@ -1183,6 +1186,131 @@ MM_TEST(retention_size)
 	store_db_close(db);
 }
 
+/*
+ * How many times the WAL started over: the checkpoint sequence number in its
+ * header, which SQLite counts up at each start.
+ */
+static int64_t
+wal_starts(const char *path)
+{
+	char wal[160];
+	uint8_t h[16];
+	ssize_t n;
+	int fd;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if ((fd = open(wal, O_RDONLY)) < 0)
+		return (-1);
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h))
+		return (-1);
+	return ((int64_t)h[12] << 24 | (int64_t)h[13] << 16 | (int64_t)h[14] << 8 | h[15]);
+}
+
+/* Times the writer's connection met a lock held by another: SQLite's busy handler. */
+static int busy_calls;
+
+static int
+count_busy(void *arg, int n)
+{
+	(void)arg;
+	busy_calls++;
+	usleep(1000);
+	return (n < 5000);
+}
+
+/*
+ * n events of 2.3 KB from seq first, MAXEV a transaction, bracketed as the
+ * writer thread does and back to back as under full load: the batch's
+ * events are built once, only their sequence numbers change.
+ */
+static int
+insert_bracketed(
+	struct store_db *db, struct store_ckpt *ck, struct batch *b, int64_t first, uint32_t n)
+{
+	char err[512];
+
+	for (uint32_t done = 0; done < n; done += MAXEV) {
+		struct store_batch sb = { 1, b->b_rows, n - done < MAXEV ? n - done : MAXEV, 0 };
+		int rv;
+
+		for (uint32_t i = 0; i < sb.sb_n; i++)
+			b->b_rows[i].r_seq = first + done + i;
+		store_ckpt_writer_begin(ck);
+		rv = store_db_insert(db, &sb, 1, err, sizeof(err));
+		store_ckpt_writer_end(ck);
+		if (rv != 0)
+			fprintf(stderr, "  %s\n", err);
+		if (rv != 0 || sb.sb_inserted != sb.sb_n)
+			return (rv != 0 ? rv : -EEXIST);
+	}
+	return (0);
+}
+
+/*
+ * A writer that never pauses still lets the WAL start over: past twice
+ * STORE_CKPT_PAGES (64 MB), the checkpointer takes its turn between two
+ * transactions.  A reader holding an old snapshot keeps it from doing so
+ * without stopping the writer, and once the reader is done the WAL starts
+ * over again.  Nothing is lost on the way, and the writer never waits in
+ * SQLite's busy handler, whose sleeps would outlast the checkpoint.
+ */
+MM_TEST(ckpt_restart)
+{
+	const char *path = db_path();
+	struct store_db *db = open_db(path);
+	struct batch *b = batch_new();
+	struct store_ckpt *ck;
+	sqlite3_stmt *st;
+	int64_t starts, total;
+	char err[512];
+	sqlite3 *rd;
+
+	MM_ASSERT(db != NULL && b != NULL);
+	for (uint32_t i = 0; i < MAXEV; i++)
+		batch_add(b, T0 + i * NS, "flow", "10.1.2.3", "192.0.2.7", NULL, 2000);
+	MM_ASSERT_EQ(batch_parse(b, 1), 0);
+	ck = store_ckpt_start(db, err, sizeof(err));
+	MM_ASSERT(ck != NULL);
+	sqlite3_busy_handler(store_db_conn(db), count_busy, NULL);
+	/* 36,000 events: about 90 MB of WAL. */
+	MM_ASSERT_EQ(insert_bracketed(db, ck, b, 1, 36000), 0);
+	MM_ASSERT((starts = wal_starts(path)) >= 1);
+	/* A reader's snapshot stays as it was while the writer goes on. */
+	MM_ASSERT_EQ(sqlite3_open_v2(path, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	MM_ASSERT_EQ(sqlite3_exec(rd, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	MM_ASSERT_EQ(
+		sqlite3_prepare_v2(rd, "SELECT count(*) FROM events", -1, &st, NULL), SQLITE_OK);
+	MM_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+	MM_ASSERT_EQ(sqlite3_column_int64(st, 0), 36000);
+	sqlite3_reset(st);
+	MM_ASSERT_EQ(insert_bracketed(db, ck, b, 36001, 4000), 0);
+	MM_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+	MM_ASSERT_EQ(sqlite3_column_int64(st, 0), 36000);
+	sqlite3_finalize(st);
+	MM_ASSERT_EQ(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(rd);
+	/*
+	 * A restart that found the reader there is tried again after a while
+	 * (CKPT_RETRY_MS): the writer goes on until the WAL has started over, 200
+	 * MB at most.
+	 */
+	starts = wal_starts(path);
+	for (total = 40000; wal_starts(path) == starts && total < 120000; total += 4000)
+		MM_ASSERT_EQ(insert_bracketed(db, ck, b, total + 1, 4000), 0);
+	MM_ASSERT(wal_starts(path) > starts);
+	store_ckpt_stop(ck);
+	MM_ASSERT_EQ(busy_calls, 0);
+	batch_free(b);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), total);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(DISTINCT seq) FROM events"), total);
+	MM_ASSERT_EQ(
+		sql_int(db, "SELECT count(*) FROM pragma_quick_check WHERE quick_check <> 'ok'"),
+		0);
+	store_db_close(db);
+}
+
 static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(migrate_empty),
 	MM_TEST_ENTRY(migrate_from_v1),
@@ -1204,6 +1332,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(query_paging),
 	MM_TEST_ENTRY(retention_age),
 	MM_TEST_ENTRY(retention_size),
+	MM_TEST_ENTRY(ckpt_restart),
 	{ NULL, NULL },
 };
 
