@@ -971,6 +971,103 @@ MM_TEST(addr_table_malformed)
 	MM_ASSERT_EQ(store_addr_match(-1, e, 0, lo, hi, NULL, NULL), -EBADMSG);
 }
 
+/*
+ * The buffer writes each block's entries in (address, id) order, all of
+ * them: IPv4 addresses among IPv6 ones below and above ::ffff:0:0/96 (::1,
+ * ::ffff:0:0 itself, 2001:db8::), over several blocks, in an order of ids
+ * the writer never gives (it only adds), read back in the rows' order.
+ */
+MM_TEST(addr_sort)
+{
+	static const char create[] =
+		"CREATE TABLE events_addr (id INTEGER PRIMARY KEY, blk, first_addr, last_addr, "
+		"entries)";
+	enum { N = 30000, BLOCKS = 4 };
+	struct store_addr_buf *ab = store_addr_buf_new();
+	uint8_t(*addrs)[16] = calloc(N, 16), prev[18];
+	int64_t *ids = calloc(N, sizeof(*ids)), seen = 0, blk_prev = -1;
+	sqlite3_stmt *ins, *sel;
+	uint32_t x = 12345;
+	sqlite3 *conn;
+
+	MM_ASSERT(ab != NULL && addrs != NULL && ids != NULL);
+	MM_ASSERT_EQ(sqlite3_open(":memory:", &conn), SQLITE_OK);
+	MM_ASSERT_EQ(store_addr_register(conn), 0);
+	MM_ASSERT_EQ(sqlite3_exec(conn, create, NULL, NULL, NULL), SQLITE_OK);
+	MM_ASSERT_EQ(sqlite3_prepare_v2(conn,
+			     "INSERT INTO events_addr (blk, first_addr, last_addr, entries) "
+			     "VALUES (?1, ?2, ?3, ?4)",
+			     -1, &ins, NULL),
+		SQLITE_OK);
+	for (int i = 0; i < N; i++) {
+		uint8_t *a = addrs[i];
+
+		x = x * 1103515245 + 12345;
+		ids[i] = (int64_t)(x >> 8) % (BLOCKS * STORE_ADDR_BLOCK_IDS) +
+			 5 * STORE_ADDR_BLOCK_IDS;
+		switch (x >> 28) {
+		case 0: /* ::1 */
+			a[15] = 1;
+			break;
+		case 1: /* ::ffff:0:0, the lowest IPv4-mapped address */
+			a[10] = a[11] = 0xff;
+			break;
+		case 2:
+		case 3: /* 2001:db8::/32 */
+			a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
+			a[7] = (uint8_t)x, a[15] = (uint8_t)(x >> 8);
+			break;
+		default: /* IPv4, few distinct */
+			a[10] = a[11] = 0xff;
+			a[12] = 10, a[13] = (uint8_t)(x >> 9 & 3), a[15] = (uint8_t)(x >> 11 & 7);
+			break;
+		}
+		MM_ASSERT_EQ(store_addr_buf_add(ab, ids[i], a), 0);
+	}
+	MM_ASSERT(store_addr_buf_write(ab, ins, INT64_MAX) > 0);
+	MM_ASSERT_EQ(sqlite3_prepare_v2(conn, "SELECT blk, entries FROM events_addr ORDER BY id",
+			     -1, &sel, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		int64_t blk = sqlite3_column_int64(sel, 0);
+		const uint8_t *e = sqlite3_column_blob(sel, 1);
+		int len = sqlite3_column_bytes(sel, 1);
+
+		MM_ASSERT(blk >= blk_prev && len % STORE_ADDR_ENTRY == 0);
+		for (int i = 0; i < len; i += STORE_ADDR_ENTRY, seen++) {
+			/* Strictly increasing within a block: (address, offset) pairs are distinct
+			 * here. */
+			if (blk == blk_prev || i > 0)
+				MM_ASSERT(memcmp(prev, e + i, STORE_ADDR_ENTRY) <= 0);
+			memcpy(prev, e + i, STORE_ADDR_ENTRY);
+			blk_prev = blk;
+		}
+	}
+	sqlite3_finalize(sel);
+	MM_ASSERT_EQ(seen, N);
+	/* Each id's address, found in its block's rows. */
+	for (int i = 0; i < N; i += 7) {
+		char sql[256];
+		int64_t n = 0;
+
+		snprintf(sql, sizeof(sql),
+			"SELECT count(*) FROM events_addr, json_each(mm_addr_ids(blk, entries, ?1, "
+			"?1)) WHERE blk = %lld AND value = %lld",
+			(long long)(ids[i] >> STORE_ADDR_BLOCK_SHIFT), (long long)ids[i]);
+		MM_ASSERT_EQ(sqlite3_prepare_v2(conn, sql, -1, &sel, NULL), SQLITE_OK);
+		sqlite3_bind_blob(sel, 1, addrs[i], 16, SQLITE_STATIC);
+		if (sqlite3_step(sel) == SQLITE_ROW)
+			n = sqlite3_column_int64(sel, 0);
+		sqlite3_finalize(sel);
+		MM_ASSERT(n >= 1);
+	}
+	sqlite3_finalize(ins);
+	sqlite3_close(conn);
+	store_addr_buf_free(ab);
+	free(addrs);
+	free(ids);
+}
+
 MM_TEST(query_malformed)
 {
 	static const char *const bad[] = {
@@ -1328,6 +1425,7 @@ static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(addr_table_newest_deleted),
 	MM_TEST_ENTRY(query_address_pages),
 	MM_TEST_ENTRY(addr_table_malformed),
+	MM_TEST_ENTRY(addr_sort),
 	MM_TEST_ENTRY(query_malformed),
 	MM_TEST_ENTRY(query_paging),
 	MM_TEST_ENTRY(retention_age),
