@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "store_json.h"
 
@@ -111,6 +114,34 @@ static const bool plain[256] = {
 	[0x5d ... 0x7f] = true, /* 0x80 and up: UTF-8, checked apart */
 };
 
+/*
+ * The first byte at or after p that is not plain, or end.  With SSE2 (every
+ * x86-64), 16 bytes at a time: '"', '\\', and, compared as signed bytes,
+ * everything below 0x20 and from 0x80 up.
+ */
+static const char *
+skip_plain(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(0x20);
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+			_mm_cmplt_epi8(v, space)));
+
+		if (m != 0)
+			return (p + __builtin_ctz((unsigned)m));
+		p += 16;
+	}
+#endif
+	while (p < end && plain[(unsigned char)*p])
+		p++;
+	return (p);
+}
+
 static int
 scan_string(struct scan *sc, struct store_json_tok *t)
 {
@@ -123,8 +154,7 @@ scan_string(struct scan *sc, struct store_json_tok *t)
 		unsigned char c;
 
 		/* The common case: plain ASCII. */
-		while (p < sc->sc_end && plain[(unsigned char)*p])
-			p++;
+		p = skip_plain(p, sc->sc_end);
 		if (p >= sc->sc_end) {
 			sc->sc_p = p;
 			return (refuse(sc, "unterminated string"));

@@ -74,17 +74,6 @@ enum top {
 	TOP_N,
 };
 
-/* A member name and its length, for comparisons without strlen(). */
-struct name {
-	const char *n_s;
-	size_t n_len;
-};
-#define NAME(s) s, sizeof(s) - 1
-
-static const struct name top_keys[TOP_N] = { { NAME("event_type") }, { NAME("timestamp") },
-	{ NAME("src_ip") }, { NAME("dest_ip") }, { NAME("src_port") }, { NAME("dest_port") },
-	{ NAME("flow_id") }, { NAME("proto") }, { NAME("plugin") }, { NAME("exercise") } };
-
 /* Members of the "flow" sub-object. */
 enum fl {
 	FL_PKTS_TS,
@@ -99,9 +88,9 @@ enum fl {
 	FL_N,
 };
 
-static const struct name fl_keys[FL_N] = { { NAME("pkts_toserver") }, { NAME("pkts_toclient") },
-	{ NAME("bytes_toserver") }, { NAME("bytes_toclient") }, { NAME("age") }, { NAME("start") },
-	{ NAME("end") }, { NAME("reason") }, { NAME("state") } };
+/* Their names, for messages. */
+static const char *const fl_names[FL_N] = { "pkts_toserver", "pkts_toclient", "bytes_toserver",
+	"bytes_toclient", "age", "start", "end", "reason", "state" };
 
 struct collect {
 	struct store_json_tok co_top[TOP_N];
@@ -113,30 +102,78 @@ struct collect {
 	bool co_flow_obj;
 };
 
+/* A name the store reads; s is n bytes, not NUL-terminated. */
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
+/* "flow" at the top level: not a column, the sub-object read_flow() reads. */
+#define TOP_FLOW TOP_N
+
 /*
- * t equals s, n bytes long.  Keys are compared with every name the store
- * reads, a dozen times per event: an unescaped key (all of them in practice)
- * is told apart by its length first, without a call.
+ * Which top-level name s is: keys are looked up about thirty times per
+ * event, by length first, then one or two comparisons of constant size
+ * (a loop over a table of names, a call to memcmp() each, took a fifth of
+ * the parsing).
  */
-static bool
-tok_eq(const struct store_json_tok *t, const char *s, size_t n)
+static int
+top_index(const char *s, size_t n)
 {
-	if (t->jt_type != STORE_JSON_STRING)
-		return (false);
-	if (!t->jt_escaped)
-		return (t->jt_len == n && memcmp(t->jt_text, s, n) == 0);
-	return (store_json_eq(t, s));
+	switch (n) {
+	case 4:
+		return (IS("flow") ? TOP_FLOW : -1);
+	case 5:
+		return (IS("proto") ? TOP_PROTO : -1);
+	case 6:
+		return (IS("src_ip") ? TOP_SRC_IP : IS("plugin") ? TOP_PLUGIN : -1);
+	case 7:
+		return (IS("dest_ip") ? TOP_DEST_IP : IS("flow_id") ? TOP_FLOW_ID : -1);
+	case 8:
+		return (IS("src_port") ? TOP_SRC_PORT : IS("exercise") ? TOP_EXERCISE : -1);
+	case 9:
+		return (IS("timestamp") ? TOP_TIMESTAMP : IS("dest_port") ? TOP_DEST_PORT : -1);
+	case 10:
+		return (IS("event_type") ? TOP_EVENT_TYPE : -1);
+	default:
+		return (-1);
+	}
 }
 
-#define TOK_IS(t, lit) tok_eq((t), (lit), sizeof(lit) - 1)
-
+/* The same for the members of "flow" (fl_names). */
 static int
-key_index(const struct store_json_tok *key, const struct name *keys, int n)
+fl_index(const char *s, size_t n)
 {
-	for (int i = 0; i < n; i++)
-		if (tok_eq(key, keys[i].n_s, keys[i].n_len))
-			return (i);
-	return (-1);
+	switch (n) {
+	case 3:
+		return (IS("age") ? FL_AGE : IS("end") ? FL_END : -1);
+	case 5:
+		return (IS("start") ? FL_START : IS("state") ? FL_STATE : -1);
+	case 6:
+		return (IS("reason") ? FL_REASON : -1);
+	case 13:
+		return (IS("pkts_toserver") ? FL_PKTS_TS : IS("pkts_toclient") ? FL_PKTS_TC : -1);
+	case 14:
+		return (IS("bytes_toserver")   ? FL_BYTES_TS
+			: IS("bytes_toclient") ? FL_BYTES_TC
+					       : -1);
+	default:
+		return (-1);
+	}
+}
+#undef IS
+
+/* Looks a key up with fn, decoding its escapes first, if any (never in practice). */
+static int
+key_index(const struct store_json_tok *key, int (*fn)(const char *, size_t))
+{
+	char buf[32];
+	long n;
+
+	if (key->jt_type != STORE_JSON_STRING)
+		return (-1);
+	if (!key->jt_escaped)
+		return (fn(key->jt_text, key->jt_len));
+	/* An escaped form is never shorter than its text: longer than every name. */
+	if ((n = store_json_unescape(key, buf, sizeof(buf))) < 0)
+		return (-1);
+	return (fn(buf, (size_t)n));
 }
 
 static int
@@ -147,16 +184,17 @@ on_member(void *arg, const struct store_json_tok *parent, const struct store_jso
 	int i;
 
 	if (parent != NULL) {
-		if (TOK_IS(parent, "flow") && (i = key_index(key, fl_keys, FL_N)) >= 0) {
+		if (key_index(parent, top_index) == TOP_FLOW &&
+			(i = key_index(key, fl_index)) >= 0) {
 			co->co_next[i] = *val;
 			co->co_next_has |= 1U << i;
 		}
 		return (0);
 	}
-	if ((i = key_index(key, top_keys, TOP_N)) >= 0) {
+	if ((i = key_index(key, top_index)) >= 0 && i < TOP_N) {
 		co->co_top[i] = *val;
 		co->co_top_has |= 1U << i;
-	} else if (TOK_IS(key, "flow")) {
+	} else if (i == TOP_FLOW) {
 		co->co_flow_obj = val->jt_type == STORE_JSON_OBJECT;
 		memcpy(co->co_flow, co->co_next, sizeof(co->co_flow));
 		co->co_flow_has = co->co_flow_obj ? co->co_next_has : 0;
@@ -276,7 +314,7 @@ read_flow(struct store_row *row, const struct collect *co, struct store_arena *a
 		int64_t *p = (int64_t *)((char *)f + counters[i]);
 
 		*p = -1;
-		if ((rv = get_int(member(co->co_flow, co->co_flow_has, i), fl_keys[i].n_s, 0,
+		if ((rv = get_int(member(co->co_flow, co->co_flow_has, i), fl_names[i], 0,
 			     INT64_MAX, p, why, whylen)) < 0)
 			return (rv);
 	}

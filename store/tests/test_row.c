@@ -259,10 +259,58 @@ MM_TEST(row_fields)
 	store_arena_fini(&ar);
 }
 
+/* Every member the store reads, each with its own value: none is taken for another. */
+MM_TEST(row_every_name)
+{
+	static const char ev[] =
+		"{\"timestamp\":\"2023-11-14T22:13:20Z\",\"flow_id\":77,\"event_type\":\"flow\","
+		"\"src_ip\":\"10.0.0.1\",\"src_port\":1111,\"dest_ip\":\"10.0.0.2\","
+		"\"dest_port\":2222,\"proto\":\"TCP\",\"flow\":{\"pkts_toserver\":3,"
+		"\"pkts_toclient\":4,\"bytes_toserver\":5,\"bytes_toclient\":6,"
+		"\"start\":\"2023-11-14T22:13:18Z\",\"end\":\"2023-11-14T22:13:19Z\",\"\\u0061ge\":"
+		"7,"
+		"\"state\":\"closed\",\"reason\":\"fin\",\"alerted\":false},"
+		"\"tcp\":{\"age\":9,\"state\":\"x\"},\"plugin\":\"flowlog\",\"exercise\":\"ex1\","
+		"\"flowx\":1,\"src_ipx\":\"y\",\"protO\":\"z\"}";
+	struct store_arena ar = { NULL, 0, 0 };
+	struct store_row r;
+	char why[160] = "";
+	int rv;
+
+	MM_ASSERT_EQ(store_arena_reset(&ar, sizeof(ev)), 0);
+	rv = store_row_parse(&r, ev, sizeof(ev) - 1, &ar, why, sizeof(why));
+	if (rv != 0) {
+		store_arena_fini(&ar);
+		MM_FAIL_("refused: %s", why);
+	}
+	MM_ASSERT_EQ(r.r_ts, T0);
+	MM_ASSERT((r.r_has & STORE_ROW_FLOW_ID) && r.r_flow_id == 77);
+	MM_ASSERT_STREQ(r.r_event_type, "flow");
+	MM_ASSERT_STREQ(r.r_src_ip, "10.0.0.1");
+	MM_ASSERT_STREQ(r.r_dest_ip, "10.0.0.2");
+	MM_ASSERT_EQ(r.r_src_port, 1111);
+	MM_ASSERT_EQ(r.r_dest_port, 2222);
+	MM_ASSERT_STREQ(r.r_proto, "TCP");
+	MM_ASSERT_STREQ(r.r_plugin, "flowlog");
+	MM_ASSERT_STREQ(r.r_exercise, "ex1");
+	MM_ASSERT(r.r_has & STORE_ROW_FLOW);
+	MM_ASSERT_EQ(r.r_flow.fl_pkts_toserver, 3);
+	MM_ASSERT_EQ(r.r_flow.fl_pkts_toclient, 4);
+	MM_ASSERT_EQ(r.r_flow.fl_bytes_toserver, 5);
+	MM_ASSERT_EQ(r.r_flow.fl_bytes_toclient, 6);
+	MM_ASSERT_EQ(r.r_flow.fl_start, T0 - 2 * NS);
+	MM_ASSERT_EQ(r.r_flow.fl_end, T0 - NS);
+	MM_ASSERT_EQ(r.r_flow.fl_age, 7);
+	MM_ASSERT_STREQ(r.r_flow.fl_state, "closed");
+	MM_ASSERT_STREQ(r.r_flow.fl_reason, "fin");
+	store_arena_fini(&ar);
+}
+
 static const struct mm_test tests[] = {
 	MM_TEST_ENTRY(time_parse),
 	MM_TEST_ENTRY(row_refused),
 	MM_TEST_ENTRY(row_fields),
+	MM_TEST_ENTRY(row_every_name),
 	MM_TEST_ENTRY(json_edges),
 	MM_TEST_ENTRY(json_mutations),
 	{ NULL, NULL },
