@@ -43,9 +43,12 @@
  * its end closes and frees, a cursor on the table and on each of its
  * indexes, and (SQLite as Debian builds it, without lookaside memory) goes
  * to malloc for each: a quarter of the writer's instructions went there
- * with one row per statement.  A statement of several rows pays it once.
+ * with one row per statement.  A statement of several rows pays it once:
+ * of 64 rows, 2.5% fewer instructions a row than of 16.  A batch's rest
+ * goes CHUNK_FEW rows at a time, then one by one.
  */
-#define CHUNK_ROWS   16
+#define CHUNK_ROWS   64
+#define CHUNK_FEW    8
 #define EVENT_PARAMS 25
 
 struct store_db {
@@ -59,6 +62,7 @@ struct store_db {
 	sqlite3_stmt *db_rollback;
 	sqlite3_stmt *db_ins_event;
 	sqlite3_stmt *db_ins_events; /* CHUNK_ROWS rows */
+	sqlite3_stmt *db_ins_few;    /* CHUNK_FEW rows */
 	sqlite3_stmt *db_event_id;   /* the id of (producer, seq) */
 	sqlite3_stmt *db_del_oldest; /* oldest rows before a time, up to a count */
 	sqlite3_stmt *db_page_count;
@@ -448,6 +452,8 @@ db_setup_writer(struct store_db *db, char *err, size_t errlen)
 			 db, &db->db_ins_event, sql_ins_event, 1, EVENT_PARAMS, err, errlen)) < 0 ||
 		(rv = db_prepare_insert(db, &db->db_ins_events, sql_ins_event, CHUNK_ROWS,
 			 EVENT_PARAMS, err, errlen)) < 0 ||
+		(rv = db_prepare_insert(db, &db->db_ins_few, sql_ins_event, CHUNK_FEW, EVENT_PARAMS,
+			 err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_event_id, sql_event_id, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_del_oldest, sql_del_oldest, err, errlen)) < 0 ||
 		(rv = db_prepare(db, &db->db_sel_max_id, "SELECT ifnull(max(id), 0) FROM events",
@@ -543,6 +549,7 @@ store_db_close(struct store_db *db)
 	sqlite3_finalize(db->db_rollback);
 	sqlite3_finalize(db->db_ins_event);
 	sqlite3_finalize(db->db_ins_events);
+	sqlite3_finalize(db->db_ins_few);
 	sqlite3_finalize(db->db_event_id);
 	sqlite3_finalize(db->db_del_oldest);
 	sqlite3_finalize(db->db_page_count);
@@ -649,29 +656,28 @@ insert_row(struct store_db *db, int64_t producer, struct store_row *r)
 }
 
 /*
- * CHUNK_ROWS rows in one statement.  Each new row takes the next rowid (one
- * more than the largest), in the order of the VALUES: the n rows inserted
- * hold the n largest ids, ending at the last insert rowid.  When some were
- * duplicates (a resend overlapping what is stored), each row's id says
- * whether it is one of the new ones.
+ * m rows in one statement st (CHUNK_ROWS or CHUNK_FEW).  Each new row takes
+ * the next rowid (one more than the largest), in the order of the VALUES:
+ * the n rows inserted hold the n largest ids, ending at the last insert
+ * rowid.  When some were duplicates (a resend overlapping what is stored),
+ * each row's id says whether it is one of the new ones.
  */
 static int
-insert_chunk(struct store_db *db, int64_t producer, struct store_row *rows)
+insert_chunk(struct store_db *db, sqlite3_stmt *st, int m, int64_t producer, struct store_row *rows)
 {
-	sqlite3_stmt *st = db->db_ins_events;
 	int64_t last, n, found = 0;
 
-	for (int i = 0; i < CHUNK_ROWS; i++)
+	for (int i = 0; i < m; i++)
 		bind_event(st, i * EVENT_PARAMS, producer, &rows[i]);
 	if (step_once(st) < 0)
 		return (-EIO);
 	n = sqlite3_changes(db->db_conn);
 	last = sqlite3_last_insert_rowid(db->db_conn);
-	for (int i = 0; i < CHUNK_ROWS && n > 0; i++) {
+	for (int i = 0; i < m && n > 0; i++) {
 		struct store_row *r = &rows[i];
-		int64_t id = last - CHUNK_ROWS + 1 + i;
+		int64_t id = last - m + 1 + i;
 
-		if (n < CHUNK_ROWS) {
+		if (n < m) {
 			sqlite3_bind_int64(db->db_event_id, 1, producer);
 			sqlite3_bind_int64(db->db_event_id, 2, r->r_seq);
 			if (db_step_int(db->db_event_id, &id) < 0)
@@ -683,7 +689,7 @@ insert_chunk(struct store_db *db, int64_t producer, struct store_row *rows)
 			return (-ENOMEM);
 	}
 	if (n == 0)
-		for (int i = 0; i < CHUNK_ROWS; i++)
+		for (int i = 0; i < m; i++)
 			rows[i].r_inserted = false;
 	/* Anything else would mean ids were not given as above: stop rather than guess. */
 	return (found == n ? 0 : -EIO);
@@ -718,11 +724,17 @@ store_db_insert(
 
 		b->sb_inserted = 0;
 		for (uint32_t i = 0; i < b->sb_n;) {
-			bool chunk = b->sb_n - i >= CHUNK_ROWS;
-			uint32_t m = chunk ? CHUNK_ROWS : 1;
+			uint32_t left = b->sb_n - i;
+			uint32_t m = left >= CHUNK_ROWS  ? CHUNK_ROWS
+				     : left >= CHUNK_FEW ? CHUNK_FEW
+							 : 1;
 
-			if ((rv = chunk ? insert_chunk(db, producer, &b->sb_rows[i])
-					: insert_row(db, producer, &b->sb_rows[i])) < 0) {
+			if ((rv = m == CHUNK_ROWS ? insert_chunk(db, db->db_ins_events, CHUNK_ROWS,
+							    producer, &b->sb_rows[i])
+				    : m == CHUNK_FEW
+					    ? insert_chunk(db, db->db_ins_few, CHUNK_FEW, producer,
+						      &b->sb_rows[i])
+					    : insert_row(db, producer, &b->sb_rows[i])) < 0) {
 				snprintf(err, errlen,
 					"%s: insert of producer %llu seq %lld-%lld: %s",
 					db->db_path, (unsigned long long)b->sb_producer,

@@ -505,30 +505,33 @@ MM_TEST(insert_chunks)
 	uint32_t inserted;
 
 	MM_ASSERT(db != NULL && b != NULL);
-	/* Two statements of 16 rows and 13 rows one by one; 15 alerts among them. */
-	MM_ASSERT_EQ(insert_mixed(db, b, 1, 45, &inserted), 0);
-	MM_ASSERT_EQ(inserted, 45);
-	for (uint32_t i = 0; i < 45; i++)
+	/* Two statements of 64 rows, two of 8, 6 rows one by one; 50 alerts among them. */
+	MM_ASSERT_EQ(insert_mixed(db, b, 1, 150, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 150);
+	for (uint32_t i = 0; i < 150; i++)
 		MM_ASSERT(b->b_rows[i].r_inserted);
-	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 30);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM flow"), 100);
 	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
 	/*
-	 * A resend overlapping the end: the first 16 rows are all stored, the
-	 * next 16 partly (4 old, 12 new), the last 8 are new.
+	 * A resend overlapping the end, seq 100 to 249: of the first 64 rows 51
+	 * are stored and 13 new, the rest (64, 8, 8 and 6 one by one) new.
 	 */
-	MM_ASSERT_EQ(insert_mixed(db, b, 26, 40, &inserted), 0);
-	MM_ASSERT_EQ(inserted, 20);
-	for (uint32_t i = 0; i < 40; i++)
-		MM_ASSERT_EQ(b->b_rows[i].r_inserted, b->b_rows[i].r_seq > 45);
-	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 65);
-	MM_ASSERT_EQ(sql_int(db, "SELECT count(DISTINCT seq) FROM events"), 65);
+	MM_ASSERT_EQ(insert_mixed(db, b, 100, 150, &inserted), 0);
+	MM_ASSERT_EQ(inserted, 99);
+	for (uint32_t i = 0; i < 150; i++)
+		MM_ASSERT_EQ(b->b_rows[i].r_inserted, b->b_rows[i].r_seq > 150);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 249);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(DISTINCT seq) FROM events"), 249);
+	MM_ASSERT_EQ(sql_int(db, "SELECT min(seq) = 1 AND max(seq) = 249 FROM events"), 1);
 	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
+	/* Ids follow the order of the rows: seq 151 onwards in order. */
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events WHERE seq > 150 AND id <> seq"), 0);
 	/* The same batch again: nothing new, nothing changed. */
-	MM_ASSERT_EQ(insert_mixed(db, b, 26, 40, &inserted), 0);
+	MM_ASSERT_EQ(insert_mixed(db, b, 100, 150, &inserted), 0);
 	MM_ASSERT_EQ(inserted, 0);
-	for (uint32_t i = 0; i < 40; i++)
+	for (uint32_t i = 0; i < 150; i++)
 		MM_ASSERT(!b->b_rows[i].r_inserted);
-	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 65);
+	MM_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM events"), 249);
 	MM_ASSERT_EQ(sql_int(db, flows_match), 1);
 	batch_free(b);
 	store_db_close(db);
