@@ -159,18 +159,21 @@ fl_index(const char *s, size_t n)
 }
 #undef IS
 
+/* The longest name the store reads ("bytes_toserver"), each byte escaped as \uXXXX. */
+#define ESCAPED_NAME_MAX (14 * 6)
+
 /* Looks a key up with fn, decoding its escapes first, if any (never in practice). */
 static int
 key_index(const struct store_json_tok *key, int (*fn)(const char *, size_t))
 {
-	char buf[32];
+	char buf[ESCAPED_NAME_MAX + 1];
 	long n;
 
 	if (key->jt_type != STORE_JSON_STRING)
 		return (-1);
 	if (!key->jt_escaped)
 		return (fn(key->jt_text, key->jt_len));
-	/* An escaped form is never shorter than its text: longer than every name. */
+	/* A longer key decodes to more bytes than any name has. */
 	if ((n = store_json_unescape(key, buf, sizeof(buf))) < 0)
 		return (-1);
 	return (fn(buf, (size_t)n));

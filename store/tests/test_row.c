@@ -259,14 +259,19 @@ MM_TEST(row_fields)
 	store_arena_fini(&ar);
 }
 
-/* Every member the store reads, each with its own value: none is taken for another. */
+/*
+ * Every member the store reads, each with its own value: none is taken for
+ * another.  Two keys are escaped, one of them every byte (84 bytes for 14).
+ */
 MM_TEST(row_every_name)
 {
 	static const char ev[] =
 		"{\"timestamp\":\"2023-11-14T22:13:20Z\",\"flow_id\":77,\"event_type\":\"flow\","
 		"\"src_ip\":\"10.0.0.1\",\"src_port\":1111,\"dest_ip\":\"10.0.0.2\","
 		"\"dest_port\":2222,\"proto\":\"TCP\",\"flow\":{\"pkts_toserver\":3,"
-		"\"pkts_toclient\":4,\"bytes_toserver\":5,\"bytes_toclient\":6,"
+		"\"pkts_toclient\":4,\"bytes_toserver\":5,"
+		"\"\\u0062\\u0079\\u0074\\u0065\\u0073\\u005f\\u0074\\u006f\\u0063\\u006c\\u0069\\u"
+		"0065\\u006e\\u0074\":6,"
 		"\"start\":\"2023-11-14T22:13:18Z\",\"end\":\"2023-11-14T22:13:19Z\",\"\\u0061ge\":"
 		"7,"
 		"\"state\":\"closed\",\"reason\":\"fin\",\"alerted\":false},"
