@@ -503,19 +503,3 @@ store_json_unescape(const struct store_json_tok *t, char *out, size_t cap)
 	out[n] = '\0';
 	return ((long)n);
 }
-
-bool
-store_json_eq(const struct store_json_tok *t, const char *s)
-{
-	char buf[512];
-	size_t n = strlen(s);
-
-	if (t->jt_type != STORE_JSON_STRING)
-		return (false);
-	if (!t->jt_escaped)
-		return (t->jt_len == n && memcmp(t->jt_text, s, n) == 0);
-	/* An escaped form is never shorter than the text it decodes to. */
-	if (t->jt_len < n || store_json_unescape(t, buf, sizeof(buf)) < 0)
-		return (false);
-	return (strcmp(buf, s) == 0);
-}

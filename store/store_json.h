@@ -54,9 +54,6 @@ typedef int (*store_json_member_fn)(void *arg, const struct store_json_tok *pare
 int store_json_scan(
 	const char *text, size_t len, store_json_member_fn fn, void *arg, char *why, size_t whylen);
 
-/* True when a string token equals s (with escapes decoded). */
-bool store_json_eq(const struct store_json_tok *t, const char *s);
-
 /*
  * Decodes a string token into out (cap bytes, NUL-terminated); a checked
  * token never decodes longer than it is.  Returns the length or -ENOSPC.
