@@ -74,22 +74,23 @@ store_addr_buf_free(struct store_addr_buf *b)
 	free(b);
 }
 
-/* Makes room for need elements of size bytes in the array at *p. */
-static int
-grow(void *p, size_t *cap, size_t need, size_t size)
+/*
+ * The array a of *cap elements of size bytes, moved if need be to make room
+ * for need; NULL (a unchanged) when out of memory.
+ */
+static void *
+grow(void *a, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap > 0 ? *cap : 4096;
-	void *a;
 
-	if (need <= *cap)
-		return (0);
+	/* Allocated at the first call, even for none. */
+	if (need <= *cap && a != NULL)
+		return (a);
 	while (n < need)
 		n *= 2;
-	if ((a = realloc(*(void **)p, n * size)) == NULL)
-		return (-ENOMEM);
-	*(void **)p = a;
-	*cap = n;
-	return (0);
+	if ((a = realloc(a, n * size)) != NULL)
+		*cap = n;
+	return (a);
 }
 
 int
@@ -99,8 +100,13 @@ store_addr_buf_add(struct store_addr_buf *b, int64_t id, const uint8_t addr[16])
 	uint32_t off = (uint32_t)id & (STORE_ADDR_BLOCK_IDS - 1);
 	uint8_t *k;
 
-	if (b->b_n == b->b_cap && grow(&b->b_e, &b->b_cap, b->b_n + 1, sizeof(*b->b_e)) < 0)
-		return (-ENOMEM);
+	if (b->b_n == b->b_cap) {
+		struct addr_entry *e = grow(b->b_e, &b->b_cap, b->b_n + 1, sizeof(*e));
+
+		if (e == NULL)
+			return (-ENOMEM);
+		b->b_e = e;
+	}
 	k = b->b_e[b->b_n++].e_key;
 	for (int i = 7; i >= 0; i--, blk >>= 8)
 		k[KEY_BLK + i] = (uint8_t)blk;
@@ -277,14 +283,22 @@ store_addr_buf_write(struct store_addr_buf *b, sqlite3_stmt *ins, int64_t end)
 {
 	uint8_t buf[STORE_ADDR_CHUNK * STORE_ADDR_ENTRY];
 	struct addr_entry *s;
+	uint64_t *k;
 	size_t n = 0;
 	int64_t rows = 0;
 
-	if (grow(&b->b_sorted, &b->b_sorted_cap, b->b_n, sizeof(*b->b_sorted)) < 0 ||
-		grow(&b->b_tmp, &b->b_tmp_cap, b->b_n, sizeof(*b->b_tmp)) < 0 ||
-		grow(&b->b_k, &b->b_k_cap, b->b_n, sizeof(*b->b_k)) < 0 ||
-		grow(&b->b_ktmp, &b->b_ktmp_cap, b->b_n, sizeof(*b->b_ktmp)) < 0)
+	if ((s = grow(b->b_sorted, &b->b_sorted_cap, b->b_n, sizeof(*s))) == NULL)
 		return (-ENOMEM);
+	b->b_sorted = s;
+	if ((s = grow(b->b_tmp, &b->b_tmp_cap, b->b_n, sizeof(*s))) == NULL)
+		return (-ENOMEM);
+	b->b_tmp = s;
+	if ((k = grow(b->b_k, &b->b_k_cap, b->b_n, sizeof(*k))) == NULL)
+		return (-ENOMEM);
+	b->b_k = k;
+	if ((k = grow(b->b_ktmp, &b->b_ktmp_cap, b->b_n, sizeof(*k))) == NULL)
+		return (-ENOMEM);
+	b->b_ktmp = k;
 	s = b->b_sorted;
 	for (size_t i = 0; i < b->b_n; i++)
 		if (entry_id(&b->b_e[i]) < end)
