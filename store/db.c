@@ -729,12 +729,13 @@ store_db_insert(
 				     : left >= CHUNK_FEW ? CHUNK_FEW
 							 : 1;
 
-			if ((rv = m == CHUNK_ROWS ? insert_chunk(db, db->db_ins_events, CHUNK_ROWS,
-							    producer, &b->sb_rows[i])
-				    : m == CHUNK_FEW
-					    ? insert_chunk(db, db->db_ins_few, CHUNK_FEW, producer,
-						      &b->sb_rows[i])
-					    : insert_row(db, producer, &b->sb_rows[i])) < 0) {
+			if (m == 1)
+				rv = insert_row(db, producer, &b->sb_rows[i]);
+			else
+				rv = insert_chunk(db,
+					m == CHUNK_ROWS ? db->db_ins_events : db->db_ins_few,
+					(int)m, producer, &b->sb_rows[i]);
+			if (rv < 0) {
 				snprintf(err, errlen,
 					"%s: insert of producer %llu seq %lld-%lld: %s",
 					db->db_path, (unsigned long long)b->sb_producer,
