@@ -72,6 +72,7 @@ struct store_ingest {
 	pthread_cond_t i_cond;
 	struct ingest_ctx *i_head;
 	struct ingest_ctx *i_tail;
+	size_t i_queued; /* contexts from i_head on */
 	bool i_stopping;
 
 	struct ratelog i_log_refused;
@@ -233,6 +234,7 @@ enqueue(struct store_ingest *ing, struct ingest_ctx *c)
 	else
 		ing->i_head = c;
 	ing->i_tail = c;
+	ing->i_queued++;
 	pthread_cond_signal(&ing->i_cond);
 	pthread_mutex_unlock(&ing->i_lock);
 }
@@ -279,7 +281,7 @@ ctx_cb(void *arg)
 }
 
 /*
- * The writer's work for the batches waiting: one transaction for all of
+ * The writer's work for the batches it took: one transaction for all of
  * them, then for each the live view and the acknowledgement.
  */
 static void
@@ -379,17 +381,26 @@ writer_main(void *arg)
 	pthread_mutex_lock(&ing->i_lock);
 	for (;;) {
 		struct ingest_ctx *cs[STORE_INGEST_CONTEXTS];
-		size_t n = 0;
+		size_t n = 0, take;
 		bool due;
 
 		if (ing->i_stopping)
 			break;
 		due = retain_more || store_time_now() >= next_retain;
-		/* Everything waiting goes into one transaction; contexts bound how much. */
-		for (; ing->i_head != NULL && n < STORE_INGEST_CONTEXTS; n++) {
+		/*
+		 * The batches waiting go into one transaction (contexts bound how
+		 * many), all but the last when there are several: the writer goes
+		 * on with that one as soon as it has committed, while the batches
+		 * the producers send on the acknowledgements are received and
+		 * parsed.  Taking them all left it idle meanwhile, with no batch
+		 * parsed yet: about 5% fewer events a second.
+		 */
+		take = ing->i_queued > 1 ? ing->i_queued - 1 : ing->i_queued;
+		for (; n < take; n++) {
 			cs[n] = ing->i_head;
 			ing->i_head = cs[n]->c_next;
 		}
+		ing->i_queued -= n;
 		if (ing->i_head == NULL)
 			ing->i_tail = NULL;
 		if (n > 0) {

@@ -6,7 +6,8 @@
  * with several batches in flight) are served together.  Each context decodes
  * and checks its batch on nng's threads, then queues it for the one writer
  * thread, which owns the SQLite connection: it commits the batch in one
- * transaction (with the other batches waiting, if any: group commit),
+ * transaction (with the other batches waiting, if any, but the last: group
+ * commit),
  * publishes the new events on the live view, and only then sends the
  * acknowledgement.  A refused batch is answered at once with a
  * non-zero status and never reaches the writer.  Between batches the writer
