@@ -159,7 +159,7 @@ fl_index(const char *s, size_t n)
 }
 #undef IS
 
-/* The longest name the store reads ("bytes_toserver"), each byte escaped as \uXXXX. */
+/* The longest name the store reads ("bytes_toserver"), each byte a six-byte \u escape. */
 #define ESCAPED_NAME_MAX (14 * 6)
 
 /* Looks a key up with fn, decoding its escapes first, if any (never in practice). */
