@@ -49,6 +49,14 @@ entry_blk(const struct addr_entry *e)
 	return (blk);
 }
 
+/* Writes an entry's block, big-endian. */
+static void
+put_blk(struct addr_entry *e, uint64_t blk)
+{
+	for (int i = 7; i >= 0; i--, blk >>= 8)
+		e->e_key[KEY_BLK + i] = (uint8_t)blk;
+}
+
 static int64_t
 entry_id(const struct addr_entry *e)
 {
@@ -97,23 +105,21 @@ grow(void *a, size_t *cap, size_t need, size_t size)
 int
 store_addr_buf_add(struct store_addr_buf *b, int64_t id, const uint8_t addr[16])
 {
-	uint64_t blk = (uint64_t)id >> STORE_ADDR_BLOCK_SHIFT;
 	uint32_t off = (uint32_t)id & (STORE_ADDR_BLOCK_IDS - 1);
-	uint8_t *k;
+	struct addr_entry *e;
 
 	if (b->b_n == b->b_cap) {
-		struct addr_entry *e = grow(b->b_e, &b->b_cap, b->b_n + 1, sizeof(*e));
+		struct addr_entry *a = grow(b->b_e, &b->b_cap, b->b_n + 1, sizeof(*a));
 
-		if (e == NULL)
+		if (a == NULL)
 			return (-ENOMEM);
-		b->b_e = e;
+		b->b_e = a;
 	}
-	k = b->b_e[b->b_n++].e_key;
-	for (int i = 7; i >= 0; i--, blk >>= 8)
-		k[KEY_BLK + i] = (uint8_t)blk;
-	memcpy(k + KEY_ADDR, addr, 16);
-	k[KEY_OFF] = (uint8_t)(off >> 8);
-	k[KEY_OFF + 1] = (uint8_t)off;
+	e = &b->b_e[b->b_n++];
+	put_blk(e, (uint64_t)id >> STORE_ADDR_BLOCK_SHIFT);
+	memcpy(e->e_key + KEY_ADDR, addr, 16);
+	e->e_key[KEY_OFF] = (uint8_t)(off >> 8);
+	e->e_key[KEY_OFF + 1] = (uint8_t)off;
 	return (0);
 }
 
@@ -209,10 +215,7 @@ sort_keys(struct store_addr_buf *b, uint64_t *a, size_t n)
 static void
 key_entry(struct addr_entry *e, uint64_t k, uint64_t blk0)
 {
-	uint64_t blk = blk0 + (k >> 48);
-
-	for (int i = 7; i >= 0; i--, blk >>= 8)
-		e->e_key[KEY_BLK + i] = (uint8_t)blk;
+	put_blk(e, blk0 + (k >> 48));
 	memcpy(e->e_key + KEY_ADDR, v4_mapped, sizeof(v4_mapped));
 	for (int i = 0; i < 6; i++)
 		e->e_key[KEY_ADDR + 12 + i] = (uint8_t)(k >> (40 - 8 * i));
@@ -279,7 +282,7 @@ write_row(sqlite3_stmt *ins, const struct addr_entry *e, size_t n, uint8_t *buf)
 
 	for (size_t i = 0; i < n; i++)
 		memcpy(buf + i * STORE_ADDR_ENTRY, e[i].e_key + KEY_ADDR, STORE_ADDR_ENTRY);
-	sqlite3_bind_int64(ins, 1, entry_id(&e[0]) >> STORE_ADDR_BLOCK_SHIFT);
+	sqlite3_bind_int64(ins, 1, (int64_t)entry_blk(&e[0]));
 	sqlite3_bind_blob(ins, 2, e[0].e_key + KEY_ADDR, 16, SQLITE_STATIC);
 	sqlite3_bind_blob(ins, 3, e[n - 1].e_key + KEY_ADDR, 16, SQLITE_STATIC);
 	sqlite3_bind_blob(ins, 4, buf, (int)(n * STORE_ADDR_ENTRY), SQLITE_STATIC);
